@@ -1,0 +1,1 @@
+"""Rules, one module per kind, registered in expectations.rules.RULES."""

@@ -1,0 +1,216 @@
+"""Finding, loading and linting catalog YAML files."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from indicators.model import Catalog, fold_name
+from indicators.notation import parse
+
+CATALOG_DIR = Path(__file__).resolve().parent / "catalogs"
+
+
+class CatalogError(Exception):
+    """A catalog cannot be found or does not load: validation cannot go on."""
+
+
+@dataclass(frozen=True)
+class LoadedCatalog:
+    catalog: Catalog
+    path: Path
+    version: str  # content hash, so that a changed catalog re-validates stored submissions
+
+
+@dataclass(frozen=True)
+class LintProblem:
+    path: str  # YAML path, e.g. indicators[3].target.value
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def catalog_ids() -> list[str]:
+    return sorted(p.stem for p in CATALOG_DIR.glob("*.yaml"))
+
+
+def resolve(id_or_path: str) -> Path:
+    candidate = Path(id_or_path)
+    if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+        return candidate
+    named = CATALOG_DIR / f"{id_or_path}.yaml"
+    if named.is_file():
+        return named
+    known = "、".join(catalog_ids())
+    raise CatalogError(f"未知的指标体系“{id_or_path}”（可用：{known}）")
+
+
+def _read_yaml(path: Path) -> tuple[object, bytes]:
+    content = path.read_bytes()
+    try:
+        return yaml.safe_load(content.decode("utf-8")), content
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path.name} 不是有效的 UTF-8 YAML：{exc}".splitlines()[0]) from exc
+
+
+_CACHE: dict[Path, LoadedCatalog] = {}
+
+
+def load(id_or_path: str) -> LoadedCatalog:
+    path = resolve(id_or_path).resolve()
+    if path in _CACHE:
+        return _CACHE[path]
+    data, content = _read_yaml(path)
+    try:
+        catalog = Catalog.model_validate(data)
+    except ValidationError as exc:
+        first = _pydantic_problems(exc)[0]
+        raise CatalogError(
+            f"指标体系 {path.name} 有误：{first}（运行 validate.py catalog lint 查看全部）"
+        ) from exc
+    loaded = LoadedCatalog(catalog, path, hashlib.sha256(content).hexdigest()[:12])
+    _CACHE[path] = loaded
+    return loaded
+
+
+def _yaml_path(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(根)"
+
+
+def _pydantic_problems(exc: ValidationError) -> list[LintProblem]:
+    problems = []
+    for error in exc.errors():
+        loc = tuple(p for p in error["loc"] if not str(p).startswith("function-after"))
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            message = f"未知的键“{loc[-1]}”"
+        elif kind == "missing":
+            message = "缺少必填的键"
+        else:
+            message = error["msg"]
+        problems.append(LintProblem(_yaml_path(loc), message))
+    return problems
+
+
+def lint(id_or_path: str) -> list[LintProblem]:
+    """Every problem in one catalog file, each with its YAML path."""
+    path = resolve(id_or_path)
+    try:
+        data, _ = _read_yaml(path)
+    except CatalogError as exc:
+        return [LintProblem("(文件)", str(exc))]
+    try:
+        catalog = Catalog.model_validate(data)
+    except ValidationError as exc:
+        return _pydantic_problems(exc)
+    return lint_catalog(catalog)
+
+
+def lint_catalog(catalog: Catalog) -> list[LintProblem]:
+    problems: list[LintProblem] = []
+    codes: dict[str, int] = {}
+    names: dict[str, int] = {}
+    for i, ind in enumerate(catalog.indicators):
+        here = f"indicators[{i}]"
+        if ind.code in codes:
+            problems.append(
+                LintProblem(
+                    f"{here}.code", f"代码“{ind.code}”与 indicators[{codes[ind.code]}] 重复"
+                )
+            )
+        codes.setdefault(ind.code, i)
+        for name in (ind.name, *ind.aliases):
+            key = fold_name(name)
+            if key in names and names[key] != i:
+                problems.append(
+                    LintProblem(f"{here}.name", f"名称“{name}”与 indicators[{names[key]}] 重复")
+                )
+            names.setdefault(key, i)
+    for i, ind in enumerate(catalog.indicators):
+        here = f"indicators[{i}]"
+        target = ind.target
+        upper = ind.upper_bound
+        for field, value in (("value", target.value), ("high", target.high)):
+            if value is None:
+                continue
+            if upper is not None and value > upper:
+                problems.append(
+                    LintProblem(f"{here}.target.{field}", f"目标值 {value} 超过上限 {upper}")
+                )
+            if value < (ind.lower_bound or 0):
+                problems.append(LintProblem(f"{here}.target.{field}", f"目标值 {value} 为负数"))
+        if ind.baseline is not None:
+            if upper is not None and ind.baseline.value > upper:
+                problems.append(
+                    LintProblem(f"{here}.baseline.value", f"基期值 {ind.baseline.value} 超过上限")
+                )
+            if ind.baseline.year >= target.year:
+                problems.append(LintProblem(f"{here}.baseline.year", "基期年份不早于目标年份"))
+            problems.extend(_direction_problems(here, ind))
+        reading = parse(target.text)
+        if reading.ok and not _text_agrees(ind, reading):
+            problems.append(
+                LintProblem(
+                    f"{here}.target.text",
+                    f"原文“{target.text}”读作 {reading.value}，与 value {target.value} 不一致",
+                )
+            )
+        for j, relation in enumerate(ind.relations):
+            if relation.other not in codes:
+                problems.append(
+                    LintProblem(
+                        f"{here}.relations[{j}].other",
+                        f"关系指向不存在的指标代码“{relation.other}”",
+                    )
+                )
+            elif relation.other == ind.code:
+                problems.append(LintProblem(f"{here}.relations[{j}].other", "关系指向指标自身"))
+        if ind.kind == "rate" and not ind.per:
+            problems.append(LintProblem(f"{here}.per", "比率指标须写明分母（per）"))
+    units = catalog.reporting_units
+    seen = set()
+    for group in ("required", "optional"):
+        for k, unit in enumerate(getattr(units, group)):
+            if unit in seen:
+                problems.append(
+                    LintProblem(f"reporting_units.{group}[{k}]", f"报送单位“{unit}”重复")
+                )
+            seen.add(unit)
+    return problems
+
+
+def _direction_problems(here: str, ind) -> list[LintProblem]:
+    base, target = ind.baseline.value, ind.target
+    contradiction = (
+        (ind.direction == "increase" and target.comparator in ("≥", ">", "≈", "=", "range")
+         and (target.high if target.comparator == "range" else target.value) < base)
+        or (ind.direction == "decrease" and target.comparator in ("≤", "<", "≈", "=")
+            and target.value > base)
+    )  # fmt: skip
+    if contradiction:
+        verb = "提高" if ind.direction == "increase" else "降低"
+        return [
+            LintProblem(
+                f"{here}.target.value",
+                f"方向为{verb}，但目标值 {target.value} 与基期值 {base} 相反",
+            )
+        ]
+    return []
+
+
+def _text_agrees(ind, reading) -> bool:
+    target = ind.target
+    value = reading.value
+    if abs(value - target.value) > 1e-9 * max(1.0, abs(target.value)):
+        return False
+    if reading.comparator == "range":
+        return target.comparator == "range" and reading.high == target.high
+    return reading.comparator in (None, target.comparator)

@@ -1,0 +1,195 @@
+"""Declarative catalog models: what a jurisdiction asks its districts to report."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Domain = Literal["养老", "托育", "综合"]
+Kind = Literal["count", "percent", "rate", "amount", "years", "area", "ratio"]
+Attribute = Literal["binding", "expected"]
+Direction = Literal["increase", "decrease", "maintain"]
+Comparator = Literal["≥", ">", "≤", "<", "≈", "range", "="]
+
+ATTRIBUTE_LABELS: dict[str, str] = {"binding": "约束性", "expected": "预期性"}
+KIND_LABELS: dict[str, str] = {
+    "count": "数量",
+    "percent": "百分比",
+    "rate": "比率",
+    "amount": "金额",
+    "years": "年数",
+    "area": "面积",
+    "ratio": "比值",
+}
+DIRECTION_LABELS: dict[str, str] = {"increase": "提高", "decrease": "降低", "maintain": "保持"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    seed: str
+    quote: str
+
+
+class Baseline(Strict):
+    year: int
+    value: float
+    text: str | None = None
+
+
+class Target(Strict):
+    year: int
+    value: float
+    comparator: Comparator = "≥"
+    high: float | None = None
+    text: str
+    tolerance: float | None = Field(
+        default=None, description="≈ 目标的允许偏差（与指标同单位）；缺省时用指标体系的相对容差"
+    )
+
+
+class Relation(Strict):
+    """This indicator's value compared with another indicator of the same district and year."""
+
+    op: Literal["≤", "<", "≥", ">"]
+    other: str
+    reason: str
+
+
+class Indicator(Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    aliases: tuple[str, ...] = ()
+    domain: Domain
+    unit: str | None
+    kind: Kind
+    per: str | None = Field(default=None, description="比率的分母，如“每千名老年人”")
+    attribute: Attribute = "expected"
+    direction: Direction = "increase"
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool | None = None
+    baseline: Baseline | None = None
+    target: Target
+    relations: tuple[Relation, ...] = ()
+    additive: bool | None = Field(
+        default=None, description="各区县数值相加等于全市数值（数量、金额相加；比率不相加）"
+    )
+    required: bool = Field(default=True, description="区县必须填报；只在全市层面考核的指标为 false")
+    source: Source
+
+    @model_validator(mode="after")
+    def _range_has_high(self) -> Indicator:
+        if self.target.comparator == "range" and self.target.high is None:
+            raise ValueError("区间目标必须给出 high")
+        return self
+
+    @property
+    def binding(self) -> bool:
+        return self.attribute == "binding"
+
+    @property
+    def lower_bound(self) -> float | None:
+        if self.minimum is not None:
+            return self.minimum
+        return 0.0
+
+    @property
+    def upper_bound(self) -> float | None:
+        if self.maximum is not None:
+            return self.maximum
+        return 100.0 if self.kind == "percent" else None
+
+    @property
+    def whole(self) -> bool:
+        if self.integer is not None:
+            return self.integer
+        return self.kind == "count"
+
+    @property
+    def sums_across_districts(self) -> bool:
+        if self.additive is not None:
+            return self.additive
+        return self.kind in ("count", "amount")
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{self.unit}）" if self.unit else self.name
+
+
+class ReportingUnits(Strict):
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+class Catalog(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    jurisdiction: str
+    level: Literal["province", "city"]
+    seed: str
+    published: str
+    approx_tolerance: float = Field(
+        default=0.01, description="“左右/约”目标的缺省相对容差（0.01 即 ±1%）"
+    )
+    reporting_units: ReportingUnits
+    indicators: tuple[Indicator, ...]
+
+    def indicator(self, code: str) -> Indicator:
+        return self._by_code()[code]
+
+    def _by_code(self) -> dict[str, Indicator]:
+        cached = self.__dict__.get("_code_index")
+        if cached is None:
+            cached = {i.code: i for i in self.indicators}
+            object.__setattr__(self, "_code_index", cached)
+        return cached
+
+    def match(self, label: str) -> Indicator | None:
+        """The indicator a sheet's label names, after folding width, spaces and a unit suffix."""
+        index = self.__dict__.get("_name_index")
+        if index is None:
+            index = {}
+            for ind in self.indicators:
+                for name in (ind.code, ind.name, *ind.aliases):
+                    index.setdefault(fold_name(name), ind)
+            object.__setattr__(self, "_name_index", index)
+        return index.get(fold_name(label))
+
+    def district(self, text: str) -> str | None:
+        """The reporting unit named in free text ("填报单位：芝罘区民政局" → 芝罘区)."""
+        folded = fold_text(text)
+        for unit in sorted(self.reporting_units.all, key=len, reverse=True):
+            if unit in folded:
+                return unit
+        for unit in self.reporting_units.all:
+            short = unit.rstrip("区县市州")
+            if len(short) >= 2 and short in folded:
+                return unit
+        return None
+
+
+def fold_text(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+def split_unit(label: str) -> tuple[str, str | None]:
+    """Split "机构养老床位数（个）" into ("机构养老床位数", "个"); NFKC makes （） into ()."""
+    folded = fold_text(label)
+    if folded.endswith(")") and "(" in folded:
+        start = folded.rfind("(")
+        return folded[:start], folded[start + 1 : -1] or None
+    return folded, None
+
+
+def fold_name(label: str) -> str:
+    name, _unit = split_unit(label)
+    return name.rstrip(":：").lower()
