@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
+import traceback
+from pathlib import Path
 
 from indicators import CatalogError, catalog_ids, lint, load
 
@@ -16,8 +19,21 @@ class UsageError(Exception):
     """A bad flag or configuration: one line on stderr, exit 2."""
 
 
+ARGPARSE_WORDS = {
+    "the following arguments are required": "缺少参数",
+    "unrecognized arguments": "无法识别的参数",
+    "invalid int value": "不是整数",
+    "invalid choice": "无效的选项",
+    "expected one argument": "需要一个值",
+    "argument ": "参数 ",
+    "choose from": "可选",
+}
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not argparse's usage block
+        for english, chinese in ARGPARSE_WORDS.items():
+            message = message.replace(english, chinese)
         raise UsageError(f"用法错误：{message}（运行 {self.prog} --help 查看用法）")
 
 
@@ -143,7 +159,115 @@ def catalog_document(loaded) -> dict:
     }
 
 
-COMMANDS = {"catalog": cmd_catalog}
+SKIPPED_NAMES = ("~$", ".")  # Excel's lock files and hidden files are not submissions
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    loaded = load(args.catalog)
+    paths = [Path(p) for p in args.files]
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"文件不存在：{path}")
+        if path.is_dir():
+            raise UsageError(f"{path} 是目录；校验目录请用 validate.py batch")
+    from expectations import validate
+    from submissions import read_submission
+
+    submissions = [
+        read_submission(p, loaded.catalog, year=args.year, district=args.district) for p in paths
+    ]
+    outcome = validate(submissions, loaded, fail_fast=args.fail_fast)
+    return _write_outputs(outcome, args)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    loaded = load(args.catalog)
+    directory = Path(args.directory)
+    if not directory.is_dir():
+        raise UsageError(f"目录不存在：{directory}")
+    from expectations import validate
+    from submissions import read_submission
+    from submissions.store import BatchCache
+
+    files = sorted(
+        p
+        for p in directory.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(SKIPPED_NAMES) for part in p.relative_to(directory).parts)
+    )
+    cache = BatchCache(loaded.catalog.id)
+    submissions = []
+    skipped = 0
+    progress = _progress(len(files))
+    for path in files:
+        key = str(path.resolve())
+        submission = None
+        if not args.force:
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                digest = ""
+            submission = cache.get(key, digest, loaded.version)
+            if submission is not None:
+                submission.file = str(path)
+                skipped += 1
+        if submission is None:
+            submission = read_submission(path, loaded.catalog)
+            cache.put(key, submission, loaded.version)
+        submissions.append(submission)
+        progress(path)
+    cache.save()
+    if skipped:
+        _log(
+            f"{skipped} 个文件内容和指标体系版本都未改动，沿用上次读取的结果（--force 可全部重读）"
+        )
+    outcome = validate(submissions, loaded, fail_fast=args.fail_fast)
+    return _write_outputs(outcome, args)
+
+
+def _progress(total: int):
+    """A progress bar on a terminal, plain log lines (every 10%) otherwise."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="个文件", file=sys.stderr, leave=False)
+
+        def step(path: Path) -> None:
+            bar.update(1)
+            if bar.n == total:
+                bar.close()
+
+        return step
+    counter = {"done": 0}
+    every = max(1, total // 10)
+
+    def log(path: Path) -> None:
+        counter["done"] += 1
+        if counter["done"] % every == 0 or counter["done"] == total:
+            _log(f"已读取 {counter['done']}/{total}：{path}")
+
+    return log
+
+
+def _log(message: str) -> None:
+    print(f"validate: {message}", file=sys.stderr, flush=True)
+
+
+def _write_outputs(outcome, args: argparse.Namespace) -> int:
+    from reports import document, summary, write_csv, write_json
+
+    if args.json_path:
+        write_json(document(outcome), Path(args.json_path))
+        _log(f"JSON 报告已写入 {args.json_path}")
+    if args.csv_path:
+        write_csv(outcome, Path(args.csv_path))
+        _log(f"问题清单已写入 {args.csv_path}")
+    if not args.json_path:
+        print(summary(outcome))
+    return EXIT_ERRORS if outcome.has_errors else EXIT_OK
+
+
+COMMANDS = {"catalog": cmd_catalog, "check": cmd_check, "batch": cmd_batch}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,6 +286,27 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:
+        print(f"无法写出结果：{exc.filename or ''} {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # the last guard: one line for the user, the trace in a log file
+        log = _log_internal_error()
+        print(f"内部错误：{type(exc).__name__}: {exc}（详细信息已写入 {log}）", file=sys.stderr)
+        return EXIT_ERRORS
+
+
+def _log_internal_error() -> str:
+    from submissions.store import data_dir
+
+    try:
+        folder = data_dir() / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "internal-errors.log"
+        with path.open("a", encoding="utf-8") as out:
+            out.write(traceback.format_exc() + "\n")
+        return str(path)
+    except OSError:
+        return "（无法写日志）"
 
 
 if __name__ == "__main__":

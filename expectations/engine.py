@@ -1,0 +1,198 @@
+"""Running the rules: one lazy pandera pass over all submissions, failures mapped back to cells."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+
+import pandas as pd
+import pandera.pandas as pa
+
+from expectations.context import enrich
+from expectations.rules import ROW_RULES, TABLE_RULES, Rule
+from indicators import LoadedCatalog
+from submissions import ERROR, WARNING, Finding, Submission, severity_for
+
+ROLE_LABELS = {"actual": "", "baseline": "（基期）", "target": "（目标）"}
+DIRECTION_LABELS = {"increase": "应逐步提高", "decrease": "应逐步降低", "maintain": "应保持"}
+
+
+@dataclass
+class Result:
+    submission: Submission
+    findings: list[Finding] = field(default_factory=list)
+    engines: dict[str, str] = field(default_factory=dict)  # rule code → engine that ran it
+
+    @property
+    def status(self) -> str:
+        if self.submission.unreadable:
+            return "unreadable"
+        severities = {f.severity for f in self.findings}
+        if ERROR in severities:
+            return "error"
+        return "warning" if WARNING in severities else "ok"
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+@dataclass
+class Outcome:
+    loaded: LoadedCatalog
+    results: list[Result]
+    batch_findings: list[Finding]
+    table: pd.DataFrame  # the enriched tidy table of every readable submission
+
+    @property
+    def has_errors(self) -> bool:
+        return any(r.status in ("error", "unreadable") for r in self.results) or any(
+            f.severity == ERROR for f in self.batch_findings
+        )
+
+
+_SCHEMAS: dict[str, pa.DataFrameSchema] = {}
+
+
+def schema_for(loaded: LoadedCatalog) -> pa.DataFrameSchema:
+    """The catalog's row rules as one pandera schema (built once per catalog version)."""
+    key = f"{loaded.catalog.id}:{loaded.version}"
+    if key not in _SCHEMAS:
+        checks = [
+            pa.Check(partial(rule.passes, catalog=loaded.catalog), name=code)
+            for code, rule in ROW_RULES.items()
+        ]
+        _SCHEMAS[key] = pa.DataFrameSchema(checks=checks, name=f"catalog {loaded.catalog.id}")
+    return _SCHEMAS[key]
+
+
+def failing_rows(table: pd.DataFrame, loaded: LoadedCatalog, fail_fast: bool = False) -> dict:
+    """rule code → index of the rows that fail it."""
+    if table.empty:
+        return {}
+    try:
+        schema_for(loaded).validate(table, lazy=not fail_fast)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    except pa.errors.SchemaError as exc:  # fail-fast: only the first failing check
+        cases = exc.failure_cases
+        if cases is None or "index" not in getattr(cases, "columns", []):
+            return {}
+        cases = cases.assign(check=str(exc.check.name))
+    else:
+        return {}
+    cases = cases.dropna(subset=["index"])
+    return {
+        str(check): pd.Index(group["index"].unique())
+        for check, group in cases.groupby("check", sort=False)
+    }
+
+
+def validate(
+    submissions: list[Submission], loaded: LoadedCatalog, *, fail_fast: bool = False
+) -> Outcome:
+    readable = [s.table for s in submissions if not s.unreadable and not s.table.empty]
+    table = pd.concat(readable, ignore_index=True) if readable else None
+    if table is None:
+        results = [Result(s, list(s.findings)) for s in submissions]
+        return Outcome(loaded, results, [], pd.DataFrame())
+    enriched = enrich(table, loaded.catalog)
+    failing = failing_rows(enriched, loaded, fail_fast)
+    by_file: dict[str, list[Finding]] = {s.file: list(s.findings) for s in submissions}
+    for code, index in failing.items():
+        rule = ROW_RULES[code]
+        for finding in row_findings(rule, enriched, index, loaded):
+            by_file.setdefault(finding.file, []).append(finding)
+    batch_findings: list[Finding] = []
+    for table_rule in TABLE_RULES.values():
+        for finding in table_rule.run(enriched, loaded.catalog, submissions):
+            if finding.file is None:
+                batch_findings.append(finding)
+            else:
+                by_file.setdefault(finding.file, []).append(finding)
+    results = []
+    for submission in submissions:
+        findings = _dedupe(by_file.get(submission.file, []))
+        engines = dict.fromkeys(RULE_CODES, "pandera")
+        results.append(Result(submission, findings, engines))
+    return Outcome(loaded, results, sorted(batch_findings, key=lambda f: f.sort_key), enriched)
+
+
+RULE_CODES = [*ROW_RULES, *TABLE_RULES]
+
+
+def row_findings(
+    rule: Rule, table: pd.DataFrame, index: pd.Index, loaded: LoadedCatalog, engine: str = "pandera"
+) -> list[Finding]:
+    rows = table.loc[index]
+    details = rule.details(table, loaded.catalog, index) if rule.details else {}
+    findings = []
+    for position, row in zip(index, rows.itertuples(index=False), strict=True):
+        extra = details.get(position, {})
+        found, expected = rule.describe(row, extra)
+        cell = getattr(row, rule.cell_column, None) or row.cell
+        name = row.indicator_name if isinstance(row.indicator_name, str) else (row.label or "")
+        year = None if pd.isna(row.year) else int(row.year)
+        fields = {
+            "name": name,
+            "year": year if year is not None else "",
+            "role_label": ROLE_LABELS.get(row.role, ""),
+            "district": row.district or "",
+            "direction_label": DIRECTION_LABELS.get(row.direction, ""),
+            "found": found,
+            "expected": expected,
+            "hint": "",
+            "reason": "",
+            "first_cell": "",
+            **extra,
+        }
+        message = f"工作表“{row.sheet}”{cell}：" + rule.template.format(**fields)
+        note = row.note if isinstance(row.note, str) and row.note.strip() else None
+        findings.append(
+            Finding(
+                rule=rule.code,
+                category=rule.category,
+                severity=severity_for(rule.category, bool(row.binding)),
+                message=message,
+                file=row.file,
+                district=row.district if isinstance(row.district, str) else None,
+                sheet=row.sheet,
+                cell=cell,
+                indicator=row.indicator if isinstance(row.indicator, str) else None,
+                indicator_name=name or None,
+                year=year,
+                value=str(row.raw) if row.raw is not None else None,
+                expected=expected,
+                explanation=note,
+                engine=engine,
+            )
+        )
+    return findings
+
+
+def _level(finding: Finding) -> int:
+    rule = ROW_RULES.get(finding.rule) or TABLE_RULES.get(finding.rule)
+    return rule.level if rule else 0
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and position; no trend or outlier noise on a cell already wrong."""
+    broken = {(f.file, f.sheet, f.cell) for f in findings if f.cell is not None and _level(f) <= 2}
+    seen = set()
+    unique = []
+    for finding in sorted(findings, key=lambda f: f.sort_key):
+        if _level(finding) >= 3 and (finding.file, finding.sheet, finding.cell) in broken:
+            continue
+        key = (
+            finding.rule,
+            finding.file,
+            finding.sheet,
+            finding.cell,
+            finding.indicator,
+            finding.district,
+        )
+        if finding.cell is None:
+            key = (*key, finding.year, finding.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique

@@ -1,0 +1,109 @@
+"""Level 4: district targets that add up below the city's, and one district far from the others."""
+
+import numpy as np
+import pandas as pd
+
+from expectations.rules.base import Rule, TableRule, comparator_text, number
+from submissions import Finding, severity_for
+
+MIN_DISTRICTS = 4  # fewer than this and "far from the others" means nothing
+ROBUST_Z = 3.5  # modified z-score (Iglewicz and Hoaglin) on log values
+MIN_RATIO = 3.0  # and at least this far from the median, so that tight spreads are not flagged
+
+
+def _aggregate(t: pd.DataFrame, catalog, submissions) -> list:
+    findings = []
+    required_units = set(catalog.reporting_units.required)
+    targets = t[(t["role"] == "target") & t["value"].notna() & t["indicator"].notna()]
+    for ind in catalog.indicators:
+        if not ind.sums_across_districts or ind.target.comparator not in ("≥", ">", "="):
+            continue
+        rows = targets[
+            (targets["indicator"] == ind.code) & (targets["year_num"] == ind.target.year)
+        ]
+        rows = rows.drop_duplicates(["district"])
+        districts = set(rows["district"].dropna())
+        if not required_units <= districts:
+            continue  # the sum means something only once every reporting unit has sent its target
+        total = float(rows["value"].sum())
+        if total + 1e-9 >= ind.target.value:
+            continue
+        findings.append(
+            Finding(
+                rule="districts.aggregate",
+                category="aggregate",
+                severity=severity_for("aggregate", ind.binding),
+                indicator=ind.code,
+                indicator_name=ind.name,
+                year=ind.target.year,
+                value=number(total),
+                expected=comparator_text(ind.target.comparator, ind.target.value),
+                message=(
+                    f"{ind.name} 各区县{ind.target.year}年目标合计 {number(total)}"
+                    f"（{len(districts)} 个区县），低于全市目标 {ind.target.text}"
+                ),
+            )
+        )
+    return findings
+
+
+def _outlier_passes(t: pd.DataFrame, catalog) -> pd.Series:
+    usable = t[t["indicator"].notna() & (t["value"] > 0) & t["district"].notna()]
+    usable = usable.drop_duplicates(["district", "indicator", "year", "role"])
+    result = pd.Series(True, index=t.index)
+    if usable.empty:
+        return result
+    logs = np.log(usable["value"])
+    groups = usable.groupby(["indicator", "year", "role"], sort=False)
+    count = groups["district"].transform("nunique")
+    median = logs.groupby([usable["indicator"], usable["year"], usable["role"]]).transform("median")
+    mad = (
+        (logs - median)
+        .abs()
+        .groupby([usable["indicator"], usable["year"], usable["role"]])
+        .transform("median")
+    )
+    z = 0.6745 * (logs - median) / mad.where(mad > 0)
+    far = (
+        (z.abs() > ROBUST_Z)
+        & ((logs - median).abs() >= np.log(MIN_RATIO))
+        & (count >= MIN_DISTRICTS)
+    )
+    result[usable.index[far.fillna(False).to_numpy()]] = False
+    return result
+
+
+def _outlier_details(t: pd.DataFrame, catalog, failing: pd.Index) -> dict:
+    usable = t[t["indicator"].notna() & (t["value"] > 0) & t["district"].notna()]
+    usable = usable.drop_duplicates(["district", "indicator", "year", "role"])
+    medians = usable.groupby(["indicator", "year", "role"])["value"].median()
+    details = {}
+    for index, row in t.loc[failing].iterrows():
+        details[index] = {
+            "median": number(medians.get((row["indicator"], row["year"], row["role"])))
+        }
+    return details
+
+
+def _outlier_describe(row, extra: dict) -> tuple[str, str]:
+    return number(row.value), f"与其他区县（中位数 {extra['median']}）同一量级"
+
+
+AGGREGATE = TableRule(
+    code="districts.aggregate",
+    category="aggregate",
+    level=4,
+    title="可相加指标的各区县目标合计不能低于全市目标",
+    run=_aggregate,
+)
+
+OUTLIER = Rule(
+    code="districts.outlier",
+    category="outlier",
+    level=4,
+    title="一个区县的数值不应远离其他区县",
+    template="{district} {name} {year}年{role_label}填报值 {found} 远离其他区县，应{expected}",
+    passes=_outlier_passes,
+    describe=_outlier_describe,
+    details=_outlier_details,
+)

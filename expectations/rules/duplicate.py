@@ -1,0 +1,42 @@
+"""Level 2 `duplicate`: the same indicator reported twice for one district and year."""
+
+import pandas as pd
+
+from expectations.rules.base import Rule
+
+KEY = ["file", "district", "indicator", "year", "role"]
+
+
+def _passes(t: pd.DataFrame, catalog) -> pd.Series:
+    known = t[t["indicator"].notna()]
+    repeated = known.duplicated(KEY, keep="first")
+    result = pd.Series(True, index=t.index)
+    result[known.index] = ~repeated
+    return result
+
+
+def _details(t: pd.DataFrame, catalog, failing: pd.Index) -> dict:
+    known = t[t["indicator"].notna()]
+    first = known.drop_duplicates(KEY, keep="first").set_index(KEY)["label_cell"]
+    details = {}
+    for index, row in t.loc[failing].iterrows():
+        details[index] = {"first_cell": first.get(tuple(row[k] for k in KEY), "前面")}
+    return details
+
+
+def _describe(row, extra: dict) -> tuple[str, str]:
+    return f"“{row.label}”再次出现", "每个指标每年只填一次"
+
+
+RULE = Rule(
+    code="indicator.duplicate",
+    category="duplicate",
+    level=2,
+    title="同一区县、同一年度的指标不能重复填报",
+    template="{name} {year}年重复填报：{found}（{first_cell} 已填），{expected}",
+    passes=_passes,
+    describe=_describe,
+    cell_column="label_cell",
+    gx=False,
+    details=_details,
+)

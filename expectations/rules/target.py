@@ -1,0 +1,68 @@
+"""Level 3 `target`: a target below the city's binding rate, or a target-year actual short."""
+
+import pandas as pd
+
+from expectations.rules.base import Rule, catalog_target_text, meets, number
+
+
+def _below_city_passes(t: pd.DataFrame, catalog) -> pd.Series:
+    applies = (
+        (t["role"] == "target")
+        & t["binding"]
+        & ~t["additive"].fillna(True).astype(bool)
+        & (t["year_num"] >= t["catalog_target_year"])
+        & (t["catalog_comparator"] != "≈")
+    )
+    ok = meets(
+        t["value"], t["catalog_comparator"], t["catalog_target"], t["catalog_high"], t["tolerance"]
+    )
+    return ~(applies & ~ok)
+
+
+def _below_city_describe(row, extra: dict) -> tuple[str, str]:
+    return number(
+        row.value
+    ), f"{catalog_target_text(row)}（{row.catalog_target_year}年全市约束性目标）"
+
+
+def _unmet_passes(t: pd.DataFrame, catalog) -> pd.Series:
+    own = t["own_target"]
+    use_catalog = own.isna() & ~t["additive"].fillna(True).astype(bool)
+    in_target_year = (t["role"] == "actual") & (t["year_num"] == t["catalog_target_year"])
+    catalog_ok = meets(
+        t["value"], t["catalog_comparator"], t["catalog_target"], t["catalog_high"], t["tolerance"]
+    )
+    rising = t["direction"] != "decrease"
+    own_ok = (
+        (rising & (t["value"] >= own - 1e-9)) | (~rising & (t["value"] <= own + 1e-9))
+    ) | own.isna()
+    ok = own_ok & (catalog_ok | ~use_catalog)
+    return ~(in_target_year & ~ok)
+
+
+def _unmet_describe(row, extra: dict) -> tuple[str, str]:
+    if row.own_target == row.own_target:
+        verb = "≥" if row.direction != "decrease" else "≤"
+        return number(row.value), f"{verb} 本区县目标 {number(row.own_target)}"
+    return number(row.value), catalog_target_text(row)
+
+
+BELOW_CITY = Rule(
+    code="target.below_city",
+    category="target",
+    level=3,
+    title="区县的约束性比率目标不能低于全市目标",
+    template="{name} {year}年目标值 {found} 低于全市要求，应{expected}",
+    passes=_below_city_passes,
+    describe=_below_city_describe,
+)
+
+UNMET = Rule(
+    code="target.unmet",
+    category="target",
+    level=3,
+    title="目标年度的实际值应达到目标",
+    template="{name} {year}年实际值 {found} 未达到目标，应{expected}",
+    passes=_unmet_passes,
+    describe=_unmet_describe,
+)

@@ -1,0 +1,60 @@
+"""The JSON contract of DESIGN.md section 6: one document for a check or a batch run."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from expectations.engine import Outcome, Result
+from submissions import ERROR, INFO, WARNING, Finding
+
+FINDING_KEYS = (
+    "severity", "category", "rule", "indicator", "indicator_name", "year", "sheet", "cell",
+    "value", "expected", "message", "explanation", "district", "engine",
+)  # fmt: skip
+
+
+def finding_document(finding: Finding) -> dict:
+    return {key: getattr(finding, key) for key in FINDING_KEYS}
+
+
+def submission_document(result: Result) -> dict:
+    submission = result.submission
+    table = submission.table
+    indicators = 0 if table.empty else int(table["indicator"].dropna().nunique())
+    return {
+        "file": submission.file,
+        "district": submission.district,
+        "year": submission.year,
+        "status": result.status,
+        "summary": {
+            "errors": result.count(ERROR),
+            "warnings": result.count(WARNING),
+            "infos": result.count(INFO),
+            "indicators": indicators,
+        },
+        "sha256": submission.sha256,
+        "layout": submission.layout,
+        "findings": [finding_document(f) for f in result.findings],
+    }
+
+
+def document(outcome: Outcome) -> dict:
+    return {
+        "catalog": outcome.loaded.catalog.id,
+        "catalog_version": outcome.loaded.version,
+        "submissions": [submission_document(r) for r in outcome.results],
+        "batch_findings": [finding_document(f) for f in outcome.batch_findings],
+    }
+
+
+def write_json(data: dict, path: Path) -> None:
+    """Write atomically, so that a scheduled job never leaves half a document behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    os.replace(temporary, path)

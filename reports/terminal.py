@@ -1,0 +1,37 @@
+"""A readable Chinese summary on the terminal when no --json is asked for."""
+
+from __future__ import annotations
+
+from expectations.engine import Outcome
+from submissions import ERROR, SEVERITY_LABELS, WARNING
+
+STATUS_LABELS = {"ok": "通过", "warning": "有警告", "error": "有错误", "unreadable": "无法读取"}
+SHOWN_PER_FILE = 30
+
+
+def summary(outcome: Outcome) -> str:
+    lines = []
+    for result in outcome.results:
+        sub = result.submission
+        who = " ".join(str(x) for x in (sub.district, f"{sub.year}年" if sub.year else None) if x)
+        lines.append(
+            f"【{STATUS_LABELS[result.status]}】{sub.file}  {who}  "
+            f"错误 {result.count(ERROR)} 条，警告 {result.count(WARNING)} 条"
+        )
+        for finding in result.findings[:SHOWN_PER_FILE]:
+            line = f"  [{SEVERITY_LABELS[finding.severity]}] {finding.message}"
+            if finding.explanation:
+                line += f"（备注：{finding.explanation}）"
+            lines.append(line)
+        if len(result.findings) > SHOWN_PER_FILE:
+            lines.append(
+                f"  ……另有 {len(result.findings) - SHOWN_PER_FILE} 条，用 --json 或 --csv 查看全部"
+            )
+    if outcome.batch_findings:
+        lines.append("【跨区县检查】")
+        for finding in outcome.batch_findings:
+            lines.append(f"  [{SEVERITY_LABELS[finding.severity]}] {finding.message}")
+    total = len(outcome.results)
+    failed = sum(1 for r in outcome.results if r.status in ("error", "unreadable"))
+    lines.append(f"共 {total} 个文件，{failed} 个有错误或无法读取。")
+    return "\n".join(lines)

@@ -1,0 +1,222 @@
+"""Finding the table in a sheet (wide or long layout) and turning its cells into tidy records."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from itertools import islice
+
+from indicators import Catalog, fold_text, split_unit
+from submissions.workbook import Sheet
+
+HEADER_SCAN_ROWS = 60
+YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+NUMBERING_RE = re.compile(
+    r"^(?:[（(]?[0-9一二三四五六七八九十]{1,3}[)）.、．]|[0-9]{1,3}(?=\D))\s*"
+)
+NOTE_PREFIXES = (
+    "注",
+    "说明",
+    "备注",
+    "填表",
+    "填报人",
+    "联系人",
+    "联系电话",
+    "审核",
+    "负责人",
+    "制表",
+)
+TARGET_MARKERS = ("目标", "规划", "预期")
+BASELINE_MARKERS = ("基期", "基数", "基准", "现状")
+
+DISTRICT_LABELS = (
+    "填报单位",
+    "报送单位",
+    "单位名称",
+    "填报地区",
+    "区县",
+    "县区",
+    "区市",
+    "地区",
+    "市州",
+)
+YEAR_LABELS = ("填报年度", "报告年度", "统计年度", "填报年份", "年度", "年份")
+FIELD_RE = re.compile(r"(" + "|".join(DISTRICT_LABELS + YEAR_LABELS) + r")\s*[:：]\s*([^\s:：]+)")
+
+
+@dataclass
+class Columns:
+    """Where each kind of column is, found from a header row."""
+
+    header_row: int
+    name: int | None = None
+    unit: int | None = None
+    attribute: int | None = None
+    note: int | None = None
+    code: int | None = None
+    years: dict[int, tuple[int, str | None]] = field(default_factory=dict)  # col → (year, marker)
+    # long layout
+    district: int | None = None
+    year: int | None = None
+    value: int | None = None
+
+    @property
+    def layout(self) -> str:
+        return "long" if self.value is not None else "wide"
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _fold(value: object) -> str:
+    return "".join(unicodedata.normalize("NFKC", cell_text(value)).split())
+
+
+def classify_header(cells: list, row: int) -> Columns | None:
+    """Read a row as a header; None if it does not look like one."""
+    found = Columns(header_row=row)
+    for col, value in enumerate(cells):
+        text = _fold(value)
+        if not text:
+            continue
+        if text in ("序号", "编号", "no", "No", "NO"):
+            continue
+        if any(word in text for word in ("属性", "性质", "指标类型")):
+            found.attribute = col if found.attribute is None else found.attribute
+        elif text.startswith(("备注", "说明")):
+            found.note = col if found.note is None else found.note
+        elif text in ("指标代码", "代码", "编码", "指标编码"):
+            found.code = col
+        elif text in ("单位", "计量单位", "指标单位"):
+            found.unit = col if found.unit is None else found.unit
+        elif text in ("区县", "县区", "区市", "地区", "行政区", "行政区划", "区县名称", "填报单位",
+                      "单位名称", "市州", "县(市、区)", "县(区)", "区(县)"):  # fmt: skip
+            found.district = col
+        elif text in ("年份", "年度", "填报年度", "统计年度"):
+            found.year = col
+        elif text in ("数值", "填报值", "指标值", "值", "数据", "数量", "实际值", "填报数值"):
+            found.value = col
+        elif "指标" in text or text in ("项目", "名称", "指标项", "指标项目", "内容"):
+            if found.name is None:
+                found.name = col
+        elif (match := YEAR_RE.search(text)) and len(text) <= 16:
+            marker = None
+            if any(word in text for word in TARGET_MARKERS):
+                marker = "target"
+            elif any(word in text for word in BASELINE_MARKERS):
+                marker = "baseline"
+            found.years[col] = (int(match.group(1)), marker)
+    if found.district is not None and found.year is not None and found.value is not None:
+        if found.name is not None:
+            return found
+    if found.name is not None and found.years:
+        found.value = found.district = found.year = None
+        return found
+    return None
+
+
+def find_header(rows: list[list], catalog: Catalog, start: int = 0) -> Columns | None:
+    """The first header at or after `start`; a row of years above indicator names also counts."""
+    for index in range(start, len(rows)):
+        columns = classify_header(rows[index], index)
+        if columns is not None:
+            return _merge_two_row_header(rows, columns)
+        years = _year_columns(rows[index])
+        if len(years) >= 1:
+            name_col = _name_column_below(rows, index, catalog)
+            if name_col is not None and name_col not in years:
+                columns = Columns(header_row=index, name=name_col, years=years)
+                return columns
+    return None
+
+
+def _year_columns(cells: list) -> dict[int, tuple[int, str | None]]:
+    years = {}
+    for col, value in enumerate(cells):
+        text = _fold(value)
+        match = YEAR_RE.search(text)
+        if match and len(text) <= 16:
+            marker = "target" if any(w in text for w in TARGET_MARKERS) else None
+            if any(w in text for w in BASELINE_MARKERS):
+                marker = "baseline"
+            years[col] = (int(match.group(1)), marker)
+    return years
+
+
+def _merge_two_row_header(rows: list[list], columns: Columns) -> Columns:
+    """'指标 | 单位 | 年度(merged)' over '| | 2021 | 2022 …': take the years from the next row."""
+    if columns.layout == "wide" and len(columns.years) == 0:
+        return columns
+    below = columns.header_row + 1
+    if columns.layout == "wide" and below < len(rows):
+        extra = {c: y for c, y in _year_columns(rows[below]).items() if c not in columns.years}
+        if extra and all(not _fold(rows[below][c]) or c in extra for c in range(len(rows[below]))):
+            columns.years.update(extra)
+            columns.header_row = below
+    return columns
+
+
+def _name_column_below(rows: list[list], header: int, catalog: Catalog) -> int | None:
+    hits: dict[int, int] = {}
+    for cells in rows[header + 1 : header + 12]:
+        for col, value in enumerate(cells):
+            if isinstance(value, str) and match_indicator(catalog, value) is not None:
+                hits[col] = hits.get(col, 0) + 1
+    best = max(hits.items(), key=lambda item: item[1], default=(None, 0))
+    return best[0] if best[1] >= 2 else None
+
+
+def match_indicator(catalog: Catalog, label: object):
+    text = cell_text(label)
+    found = catalog.match(text)
+    if found is None:
+        stripped = NUMBERING_RE.sub("", fold_text(text))
+        if stripped and stripped != fold_text(text):
+            found = catalog.match(stripped)
+    return found
+
+
+def is_note_row(cells: list) -> bool:
+    for value in cells:
+        text = _fold(value)
+        if text:
+            return text.startswith(NOTE_PREFIXES)
+    return False
+
+
+def head_rows(sheet: Sheet) -> list[list]:
+    """The first rows of a sheet, padded to A1 so that list positions are sheet positions."""
+    rows = [[] for _ in range(sheet.first_row)]
+    for cells in islice(sheet.rows, HEADER_SCAN_ROWS):
+        rows.append([None] * sheet.first_col + list(cells))
+    return rows
+
+
+def header_fields(rows: list[list], until: int) -> tuple[list[tuple[str, str, int, int]], str]:
+    """Labelled fields ("填报单位：芝罘区") and the free text above the table."""
+    fields = []
+    texts = []
+    for r, cells in enumerate(rows[:until]):
+        for c, value in enumerate(cells):
+            text = _fold(value)
+            if not text:
+                continue
+            texts.append(text)
+            for label, content in FIELD_RE.findall(text):
+                fields.append((label, content, r, c))
+            # "填报单位：" in one cell and the name in the next
+            if text.rstrip(":：") in DISTRICT_LABELS + YEAR_LABELS and text.endswith((":", "：")):
+                neighbour = next((_fold(v) for v in cells[c + 1 :] if _fold(v)), "")
+                if neighbour:
+                    fields.append((text.rstrip(":："), neighbour, r, c))
+    return fields, " ".join(texts)
+
+
+def unit_from_label(label: str) -> str | None:
+    return split_unit(label)[1]

@@ -1,0 +1,548 @@
+"""Reading one submitted file into the tidy table: one row per value cell, with its position."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from indicators import Catalog, parse
+from indicators.units import unit_factor
+from submissions.finding import CannotContinue, Finding, a1, column_letters, severity_for
+from submissions.layout import (
+    DISTRICT_LABELS,
+    YEAR_LABELS,
+    YEAR_RE,
+    Columns,
+    cell_text,
+    classify_header,
+    find_header,
+    head_rows,
+    header_fields,
+    is_note_row,
+    match_indicator,
+    unit_from_label,
+)
+from submissions.workbook import Sheet, open_spreadsheet
+
+# Columns of the tidy table, in order; documented in README ("The tidy table").
+TIDY_COLUMNS = [
+    "file", "district", "year", "role", "indicator", "label", "raw", "value", "sheet", "cell",
+    "row", "col", "label_cell", "empty", "reason", "comparator", "high", "percent",
+    "unit_written", "unit_cell", "cell_unit", "unit_ok", "unit_issue_cell", "attribute_written",
+    "attribute_cell", "note", "header_marker",
+]  # fmt: skip
+
+REPORTING_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:度|填报|报送|报表|统计)")
+
+
+@dataclass
+class Submission:
+    file: str
+    sha256: str
+    size: int
+    table: pd.DataFrame
+    findings: list[Finding] = field(default_factory=list)
+    kind: str | None = None
+    layout: str | None = None
+    district: str | None = None
+    year: int | None = None
+    unreadable: bool = False
+
+    @property
+    def districts(self) -> list[str]:
+        if self.table.empty:
+            return [self.district] if self.district else []
+        return sorted(d for d in self.table["district"].dropna().unique())
+
+
+@dataclass
+class _Collected:
+    """Column lists filled row by row; turned into a DataFrame once."""
+
+    sheet: list = field(default_factory=list)
+    row: list = field(default_factory=list)
+    col: list = field(default_factory=list)
+    label: list = field(default_factory=list)
+    label_col: list = field(default_factory=list)
+    indicator: list = field(default_factory=list)
+    district: list = field(default_factory=list)
+    year: list = field(default_factory=list)
+    marker: list = field(default_factory=list)
+    raw: list = field(default_factory=list)
+    unit_written: list = field(default_factory=list)
+    unit_col: list = field(default_factory=list)
+    attribute_written: list = field(default_factory=list)
+    attribute_col: list = field(default_factory=list)
+    note: list = field(default_factory=list)
+
+
+@dataclass
+class _SheetFacts:
+    district: str | None = None
+    district_cell: str | None = None
+    year: int | None = None
+
+
+def read_submission(
+    path: Path | str,
+    catalog: Catalog,
+    *,
+    year: int | None = None,
+    district: str | None = None,
+    display_name: str | None = None,
+) -> Submission:
+    """Never raises for a bad file: an unreadable one comes back with a `file` finding."""
+    path = Path(path)
+    name = display_name or str(path)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        return _unreadable(name, b"", f"无法打开文件：{exc.strerror or exc}")
+    sha = hashlib.sha256(content).hexdigest()
+    try:
+        opened = open_spreadsheet(path, content)
+        collected = _Collected()
+        facts: dict[str, _SheetFacts] = {}
+        findings: list[Finding] = []
+        layouts = set()
+        content_seen = False
+        for sheet in opened.sheets:
+            layout, has_content = _read_sheet(sheet, catalog, collected, facts, findings)
+            content_seen = content_seen or has_content
+            if layout:
+                layouts.add(layout)
+        if not content_seen:
+            raise CannotContinue("工作簿是空的：所有工作表都没有内容")
+    except CannotContinue as exc:
+        return _unreadable(name, content, str(exc), sha)
+    except MemoryError:
+        return _unreadable(name, content, "文件过大，内存不足，无法读取", sha)
+    except RecursionError:
+        return _unreadable(name, content, "文件结构嵌套过深，无法读取", sha)
+
+    if not layouts:
+        finding = Finding(
+            rule="table.not_found",
+            category="structure",
+            severity=severity_for("structure"),
+            file=name,
+            message=(
+                "没有找到指标表：任何工作表都没有含“指标”列和年份列（如“2021年”）的表头行，"
+                "也没有“区县、年份、指标、数值”四列的表头"
+            ),
+            expected="宽表表头：序号 | 指标 | 单位 | 2021年 … | 指标属性 | 备注",
+        )
+        return Submission(name, sha, len(content), _empty_table(), [finding], kind=opened.kind)
+
+    submission = Submission(
+        file=name,
+        sha256=sha,
+        size=len(content),
+        table=_empty_table(),
+        findings=findings,
+        kind=opened.kind,
+        layout="long" if layouts == {"long"} else "wide",
+    )
+    _settle_district_and_year(submission, path, catalog, collected, facts, year, district)
+    submission.table = _tidy(collected, catalog, name, submission.year)
+    return submission
+
+
+def _unreadable(name: str, content: bytes, reason: str, sha: str | None = None) -> Submission:
+    finding = Finding(
+        rule="file.unreadable",
+        category="file",
+        severity=severity_for("file"),
+        file=name,
+        message=f"无法读取文件：{reason}",
+        expected="可以打开的 .xlsx、.xls 或 CSV 文件",
+    )
+    return Submission(
+        file=name,
+        sha256=sha or hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        table=_empty_table(),
+        findings=[finding],
+        unreadable=True,
+    )
+
+
+def _empty_table() -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in TIDY_COLUMNS})
+
+
+def _read_sheet(
+    sheet: Sheet,
+    catalog: Catalog,
+    out: _Collected,
+    facts: dict[str, _SheetFacts],
+    findings: list[Finding],
+) -> tuple[str | None, bool]:
+    head = head_rows(sheet)
+    has_content = any(v not in ("", None) for cells in head for v in cells)
+    columns = find_header(head, catalog)
+    if columns is None:
+        return None, has_content
+    fields, free_text = header_fields(head, columns.header_row)
+    facts[sheet.name] = _facts_from_header(fields, free_text, catalog, sheet.name)
+    if columns.layout == "long":
+        _read_long(sheet, head, columns, catalog, out)
+    else:
+        _read_wide(sheet, head, columns, catalog, out)
+    return columns.layout, True
+
+
+def _all_rows(sheet: Sheet, head: list[list]):
+    yield from enumerate(head)
+    index = len(head)
+    pad = [None] * sheet.first_col
+    for cells in sheet.rows:
+        yield index, pad + list(cells) if pad else cells
+        index += 1
+
+
+def _get(cells: list, col: int | None):
+    if col is None or col >= len(cells):
+        return None
+    value = cells[col]
+    return None if value == "" else value
+
+
+def _read_wide(sheet: Sheet, head, columns: Columns, catalog: Catalog, out: _Collected) -> None:
+    for index, cells in _all_rows(sheet, head):
+        if index <= columns.header_row:
+            continue
+        if not any(v not in ("", None) for v in cells) or is_note_row(cells):
+            continue
+        again = classify_header(cells, index)
+        if again is not None and again.layout == "wide":
+            columns = again  # a second table (e.g. 托育 below 养老) with its own header
+            continue
+        label = cell_text(_get(cells, columns.name)).strip()
+        values = {col: _get(cells, col) for col in columns.years}
+        if not label and all(v is None for v in values.values()):
+            continue
+        indicator = match_indicator(catalog, label) if label else None
+        if indicator is None and all(v is None for v in values.values()):
+            continue  # a section title such as "托育服务发展指标表"
+        unit_written = cell_text(_get(cells, columns.unit)).strip() or None
+        unit_col = columns.unit if unit_written else None
+        if unit_written is None and (suffix := unit_from_label(label)):
+            unit_written, unit_col = suffix, columns.name
+        attribute = cell_text(_get(cells, columns.attribute)).strip() or None
+        note = cell_text(_get(cells, columns.note)).strip() or None
+        code = indicator.code if indicator else None
+        for col, (year, marker) in columns.years.items():
+            out.sheet.append(sheet.name)
+            out.row.append(index)
+            out.col.append(col)
+            out.label.append(label)
+            out.label_col.append(columns.name)
+            out.indicator.append(code)
+            out.district.append(None)
+            out.year.append(year)
+            out.marker.append(marker)
+            out.raw.append(values[col])
+            out.unit_written.append(unit_written)
+            out.unit_col.append(unit_col)
+            out.attribute_written.append(attribute)
+            out.attribute_col.append(columns.attribute if attribute else None)
+            out.note.append(note)
+
+
+def _read_long(sheet: Sheet, head, columns: Columns, catalog: Catalog, out: _Collected) -> None:
+    match_cache: dict[str, str | None] = {}
+    year_cache: dict[object, tuple[int | None, str | None]] = {}
+    name_col, value_col = columns.name, columns.value
+    district_col, year_col, unit_col = columns.district, columns.year, columns.unit
+    note_col = columns.note
+    for index, cells in _all_rows(sheet, head):
+        if index <= columns.header_row:
+            continue
+        label_value = _get(cells, name_col)
+        raw = _get(cells, value_col)
+        district = _get(cells, district_col)
+        year_value = _get(cells, year_col)
+        if label_value is None and raw is None and district is None and year_value is None:
+            continue
+        label = cell_text(label_value).strip()
+        if label.startswith(("注", "说明")) and raw is None:
+            continue
+        code = match_cache.get(label, 0)
+        if code == 0:
+            found = match_indicator(catalog, label) if label else None
+            code = match_cache[label] = found.code if found else None
+        year_marker = year_cache.get(year_value)
+        if year_marker is None:
+            year_marker = year_cache[year_value] = _year_of(year_value)
+        unit = _get(cells, unit_col)
+        note = _get(cells, note_col)
+        out.sheet.append(sheet.name)
+        out.row.append(index)
+        out.col.append(value_col)
+        out.label.append(label)
+        out.label_col.append(name_col)
+        out.indicator.append(code)
+        out.district.append(cell_text(district).strip() if district is not None else None)
+        out.year.append(year_marker[0])
+        out.marker.append(year_marker[1])
+        out.raw.append(raw)
+        out.unit_written.append(cell_text(unit).strip() if unit is not None else None)
+        out.unit_col.append(unit_col if unit is not None else None)
+        out.attribute_written.append(None)
+        out.attribute_col.append(None)
+        out.note.append(cell_text(note).strip() if note is not None else None)
+
+
+def _year_of(value: object) -> tuple[int | None, str | None]:
+    text = cell_text(value)
+    match = YEAR_RE.search(text)
+    if not match:
+        return None, None
+    marker = "target" if "目标" in text else ("baseline" if "基期" in text else None)
+    return int(match.group(1)), marker
+
+
+def _facts_from_header(fields, free_text: str, catalog: Catalog, sheet_name: str) -> _SheetFacts:
+    facts = _SheetFacts()
+    for label, content, r, c in fields:
+        if label in DISTRICT_LABELS and facts.district is None:
+            facts.district = catalog.district(content) or content
+            facts.district_cell = a1(r, c)
+        elif label in YEAR_LABELS and facts.year is None:
+            match = YEAR_RE.search(content)
+            if match:
+                facts.year = int(match.group(1))
+    if facts.district is None:
+        facts.district = catalog.district(free_text) or catalog.district(sheet_name)
+    if facts.year is None:
+        facts.year = _single_year(free_text) or _single_year(sheet_name)
+    return facts
+
+
+def _single_year(text: str) -> int | None:
+    explicit = REPORTING_YEAR_RE.findall(text)
+    if len(set(explicit)) == 1:
+        return int(explicit[0])
+    if re.search(r"\d{4}\s*[-—–~至]\s*\d{4}", text):
+        return None  # a plan period such as 2022-2025 is not a reporting year
+    years = set(YEAR_RE.findall(text))
+    return int(years.pop()) if len(years) == 1 else None
+
+
+def _settle_district_and_year(
+    submission: Submission,
+    path: Path,
+    catalog: Catalog,
+    out: _Collected,
+    facts: dict[str, _SheetFacts],
+    year_flag: int | None,
+    district_flag: str | None,
+) -> None:
+    stem = path.stem
+    file_district = catalog.district(stem)
+    file_year = _single_year(stem)
+    sheet_district: dict[str, str | None] = {}
+    sheet_year: dict[str, int | None] = {}
+    for name, fact in facts.items():
+        sheet_district[name] = fact.district or file_district or district_flag
+        sheet_year[name] = fact.year or file_year or year_flag
+        if fact.district and fact.district not in catalog.reporting_units.all:
+            submission.findings.append(
+                Finding(
+                    rule="district.unknown",
+                    category="structure",
+                    severity=severity_for("structure"),
+                    file=submission.file,
+                    sheet=name,
+                    cell=fact.district_cell,
+                    value=fact.district,
+                    expected="、".join(catalog.reporting_units.all),
+                    message=(
+                        f"工作表“{name}”{fact.district_cell or ''} 填报单位“{fact.district}”"
+                        f"不在{catalog.jurisdiction}的报送单位名单中"
+                    ),
+                )
+            )
+    long_only = submission.layout == "long"
+    districts = {d for d in sheet_district.values() if d}
+    years = {y for y in sheet_year.values() if y}
+    submission.district = districts.pop() if len(districts) == 1 else None
+    submission.year = years.pop() if len(years) == 1 else None
+    if long_only:
+        named = {d for d in out.district if d}
+        if len(named) == 1:
+            submission.district = catalog.district(next(iter(named))) or next(iter(named))
+    for name in facts:
+        if not long_only and sheet_district[name] is None:
+            submission.findings.append(
+                _structure(
+                    submission.file,
+                    name,
+                    "district.missing",
+                    f"工作表“{name}”无法确定填报单位：表头没有“填报单位：××区”，文件名也不含区县名称",
+                    "在表头写“填报单位：××区”，或在命令行用 --district 指定",
+                )
+            )
+        if not long_only and sheet_year[name] is None:
+            submission.findings.append(
+                _structure(
+                    submission.file,
+                    name,
+                    "year.missing",
+                    f"工作表“{name}”无法确定填报年度：表头没有“填报年度：20××”，文件名也不含年份",
+                    "在表头写“填报年度：2023”，或在命令行用 --year 指定",
+                )
+            )
+    # Wide sheets carry their district in the header area; give every record its sheet's.
+    for i, sheet in enumerate(out.sheet):
+        if out.district[i] is None:
+            out.district[i] = sheet_district.get(sheet)
+
+
+def _structure(file: str, sheet: str, rule: str, message: str, expected: str) -> Finding:
+    return Finding(
+        rule=rule,
+        category="structure",
+        severity=severity_for("structure"),
+        file=file,
+        sheet=sheet,
+        message=message,
+        expected=expected,
+    )
+
+
+def _tidy(out: _Collected, catalog: Catalog, name: str, reporting_year: int | None) -> pd.DataFrame:
+    if not out.row:
+        return _empty_table()
+    table = pd.DataFrame(
+        {
+            "sheet": out.sheet,
+            "row": np.asarray(out.row, dtype=np.int64),
+            "col": np.asarray(out.col, dtype=np.int64),
+            "label": out.label,
+            "label_col": out.label_col,
+            "indicator": out.indicator,
+            "district": out.district,
+            "year": out.year,
+            "header_marker": out.marker,
+            "raw_value": out.raw,
+            "unit_written": out.unit_written,
+            "unit_col": out.unit_col,
+            "attribute_written": out.attribute_written,
+            "attribute_col": out.attribute_col,
+            "note": out.note,
+        }
+    )
+    table.insert(0, "file", name)
+    _map_districts(table, catalog)
+    _positions(table)
+    _roles(table, catalog, reporting_year)
+    _values(table, catalog)
+    return table[TIDY_COLUMNS]
+
+
+def _map_districts(table: pd.DataFrame, catalog: Catalog) -> None:
+    names = table["district"].dropna().unique()
+    mapping = {raw: catalog.district(raw) or raw for raw in names}
+    table["district"] = table["district"].map(mapping)
+
+
+def _positions(table: pd.DataFrame) -> None:
+    letters_by_col = {c: column_letters(int(c)) for c in np.unique(table["col"])}
+    row_numbers = (table["row"] + 1).astype(str)
+    table["cell"] = table["col"].map(letters_by_col) + row_numbers
+    label_cols = table["label_col"]
+    table["label_cell"] = _addresses(label_cols, row_numbers)
+    table["unit_cell"] = _addresses(table["unit_col"], row_numbers)
+    table["attribute_cell"] = _addresses(table["attribute_col"], row_numbers)
+
+
+def _addresses(cols: pd.Series, row_numbers: pd.Series) -> pd.Series:
+    present = cols.notna()
+    result = pd.Series(None, index=cols.index, dtype=object)
+    if present.any():
+        letters = cols[present].astype(int).map(column_letters)
+        result[present] = letters + row_numbers[present]
+    return result
+
+
+def _roles(table: pd.DataFrame, catalog: Catalog, reporting_year: int | None) -> None:
+    """baseline / actual / target for each value, from the header marker and the years."""
+    codes = table["indicator"]
+    baseline_year = codes.map(
+        {i.code: i.baseline.year for i in catalog.indicators if i.baseline}
+    ).astype("float64")
+    target_year = codes.map({i.code: i.target.year for i in catalog.indicators}).astype("float64")
+    year = table["year"].astype("float64")
+    marker = table["header_marker"]
+    role = np.full(len(table), "actual", dtype=object)
+    if reporting_year is not None:
+        later = (year > reporting_year).to_numpy()
+        earlier_base = ((year == baseline_year) & (year < reporting_year)).to_numpy()
+        role[later] = "target"
+        role[earlier_base] = "baseline"
+    else:
+        role[(year == target_year).to_numpy()] = "target"
+        role[(year == baseline_year).to_numpy()] = "baseline"
+    role[(marker == "baseline").to_numpy()] = "baseline"
+    role[(marker == "target").to_numpy()] = "target"
+    table["role"] = role
+    table["year"] = table["year"].astype("Int64")
+
+
+def _values(table: pd.DataFrame, catalog: Catalog) -> None:
+    raw = table.pop("raw_value")
+    readings = {}
+    keys = []
+    for value in raw:
+        key = (type(value), value)
+        if key not in readings:
+            readings[key] = parse(value)
+        keys.append(key)
+    parsed = [readings[k] for k in keys]
+    table["raw"] = [r.text for r in parsed]
+    table["empty"] = np.fromiter((r.empty for r in parsed), dtype=bool, count=len(parsed))
+    table["reason"] = [r.reason for r in parsed]
+    table["comparator"] = [r.comparator for r in parsed]
+    table["percent"] = np.fromiter((r.percent for r in parsed), dtype=bool, count=len(parsed))
+    table["cell_unit"] = [r.unit or ("‰" if r.per_mille else None) for r in parsed]
+    value = np.array([np.nan if r.value is None else r.value for r in parsed], dtype="float64")
+    high = np.array([np.nan if r.high is None else r.high for r in parsed], dtype="float64")
+    own_multiplier = np.fromiter((bool(r.multiplier) for r in parsed), bool, len(parsed))
+
+    units = {i.code: i.unit for i in catalog.indicators}
+    factors: dict[tuple, float | None] = {}
+    factor = np.ones(len(table))
+    unit_ok = np.ones(len(table), dtype=bool)
+    issue_cell = np.full(len(table), None, dtype=object)
+    cells = table["cell"].to_numpy()
+    unit_cells = table["unit_cell"].to_numpy()
+    for position, (code, written, cell_unit) in enumerate(
+        zip(table["indicator"], table["unit_written"], table["cell_unit"], strict=True)
+    ):
+        if code is None or (written is None and cell_unit is None):
+            continue
+        key = (code, written, cell_unit)
+        if key not in factors:
+            sheet_factor = unit_factor(written, units[code])
+            cell_factor = unit_factor(cell_unit, units[code])
+            factors[key] = (
+                None if sheet_factor is None or cell_factor is None else sheet_factor,
+                "value" if cell_factor is None else "unit",
+            )
+        found, culprit = factors[key]
+        if found is None:
+            unit_ok[position] = False
+            issue_cell[position] = cells[position] if culprit == "value" else unit_cells[position]
+        elif not own_multiplier[position]:
+            factor[position] = found
+    table["value"] = value * factor
+    table["high"] = high * factor
+    table["unit_ok"] = unit_ok
+    table["unit_issue_cell"] = issue_cell
