@@ -267,7 +267,35 @@ def _write_outputs(outcome, args: argparse.Namespace) -> int:
     return EXIT_ERRORS if outcome.has_errors else EXIT_OK
 
 
-COMMANDS = {"catalog": cmd_catalog, "check": cmd_check, "batch": cmd_batch}
+def cmd_template(args: argparse.Namespace) -> int:
+    import datetime
+
+    from submissions.template import write_template
+
+    loaded = load(args.catalog)
+    district = loaded.catalog.district(args.district)
+    if district is None:
+        units = "、".join(loaded.catalog.reporting_units.all)
+        raise UsageError(
+            f"“{args.district}”不是{loaded.catalog.jurisdiction}的报送单位（可用：{units}）"
+        )
+    # Districts report the last complete year, and never past the plan's final target year.
+    last_target = max(i.target.year for i in loaded.catalog.indicators)
+    year = args.year or min(datetime.date.today().year - 1, last_target)
+    output = Path(args.output)
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError("模板只能写成 .xlsx 文件")
+    write_template(output, loaded.catalog, district, year)
+    _log(f"已生成{district} {year}年填报模板：{output}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "catalog": cmd_catalog,
+    "check": cmd_check,
+    "batch": cmd_batch,
+    "template": cmd_template,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -70,7 +71,8 @@ def failing_rows(table: pd.DataFrame, loaded: LoadedCatalog, fail_fast: bool = F
     if table.empty:
         return {}
     try:
-        schema_for(loaded).validate(table, lazy=not fail_fast)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            schema_for(loaded).validate(table, lazy=not fail_fast)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     except pa.errors.SchemaError as exc:  # fail-fast: only the first failing check
@@ -129,14 +131,15 @@ def row_findings(
     for position, row in zip(index, rows.itertuples(index=False), strict=True):
         extra = details.get(position, {})
         found, expected = rule.describe(row, extra)
-        cell = getattr(row, rule.cell_column, None) or row.cell
-        name = row.indicator_name if isinstance(row.indicator_name, str) else (row.label or "")
+        cell = _text(getattr(row, rule.cell_column, None)) or row.cell
+        name = _text(row.indicator_name) or _text(row.label) or ""
+        district = _text(row.district)
         year = None if pd.isna(row.year) else int(row.year)
         fields = {
             "name": name,
             "year": year if year is not None else "",
             "role_label": ROLE_LABELS.get(row.role, ""),
-            "district": row.district or "",
+            "district": district or "",
             "direction_label": DIRECTION_LABELS.get(row.direction, ""),
             "found": found,
             "expected": expected,
@@ -154,10 +157,10 @@ def row_findings(
                 severity=severity_for(rule.category, bool(row.binding)),
                 message=message,
                 file=row.file,
-                district=row.district if isinstance(row.district, str) else None,
+                district=district,
                 sheet=row.sheet,
                 cell=cell,
-                indicator=row.indicator if isinstance(row.indicator, str) else None,
+                indicator=_text(row.indicator),
                 indicator_name=name or None,
                 year=year,
                 value=str(row.raw) if row.raw is not None else None,
@@ -167,6 +170,11 @@ def row_findings(
             )
         )
     return findings
+
+
+def _text(value: object) -> str | None:
+    """pandas 3 keeps missing text as NaN: treat anything but a non-empty string as absent."""
+    return value if isinstance(value, str) and value else None
 
 
 def _level(finding: Finding) -> int:

@@ -105,7 +105,7 @@ def classify_header(cells: list, row: int) -> Columns | None:
         elif "指标" in text or text in ("项目", "名称", "指标项", "指标项目", "内容"):
             if found.name is None:
                 found.name = col
-        elif (match := YEAR_RE.search(text)) and len(text) <= 16:
+        elif (match := YEAR_RE.search(text)) and len(text) <= 16 and ":" not in text:
             marker = None
             if any(word in text for word in TARGET_MARKERS):
                 marker = "target"
@@ -127,6 +127,7 @@ def find_header(rows: list[list], catalog: Catalog, start: int = 0) -> Columns |
         columns = classify_header(rows[index], index)
         if columns is not None:
             return _merge_two_row_header(rows, columns)
+    for index in range(start, len(rows)):
         years = _year_columns(rows[index])
         if len(years) >= 1:
             name_col = _name_column_below(rows, index, catalog)
@@ -141,7 +142,7 @@ def _year_columns(cells: list) -> dict[int, tuple[int, str | None]]:
     for col, value in enumerate(cells):
         text = _fold(value)
         match = YEAR_RE.search(text)
-        if match and len(text) <= 16:
+        if match and len(text) <= 16 and ":" not in text and "：" not in text:
             marker = "target" if any(w in text for w in TARGET_MARKERS) else None
             if any(w in text for w in BASELINE_MARKERS):
                 marker = "baseline"

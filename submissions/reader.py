@@ -431,7 +431,6 @@ def _tidy(out: _Collected, catalog: Catalog, name: str, reporting_year: int | No
             "district": out.district,
             "year": out.year,
             "header_marker": out.marker,
-            "raw_value": out.raw,
             "unit_written": out.unit_written,
             "unit_col": out.unit_col,
             "attribute_written": out.attribute_written,
@@ -443,7 +442,7 @@ def _tidy(out: _Collected, catalog: Catalog, name: str, reporting_year: int | No
     _map_districts(table, catalog)
     _positions(table)
     _roles(table, catalog, reporting_year)
-    _values(table, catalog)
+    _values(table, out.raw, catalog)
     return table[TIDY_COLUMNS]
 
 
@@ -496,8 +495,12 @@ def _roles(table: pd.DataFrame, catalog: Catalog, reporting_year: int | None) ->
     table["year"] = table["year"].astype("Int64")
 
 
-def _values(table: pd.DataFrame, catalog: Catalog) -> None:
-    raw = table.pop("raw_value")
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _values(table: pd.DataFrame, raw: list, catalog: Catalog) -> None:
+    """Parse every value cell once per distinct content; convert to the catalog's unit."""
     readings = {}
     keys = []
     for value in raw:
@@ -526,6 +529,7 @@ def _values(table: pd.DataFrame, catalog: Catalog) -> None:
     for position, (code, written, cell_unit) in enumerate(
         zip(table["indicator"], table["unit_written"], table["cell_unit"], strict=True)
     ):
+        code, written, cell_unit = map(_text_or_none, (code, written, cell_unit))
         if code is None or (written is None and cell_unit is None):
             continue
         key = (code, written, cell_unit)

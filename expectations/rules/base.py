@@ -73,4 +73,5 @@ def meets(value: pd.Series, comparator: pd.Series, target: pd.Series, high: pd.S
     for symbol, ok in checks.items():
         chosen = comparator == symbol
         result = result.where(~chosen, ok.fillna(True))
-    return result.fillna(True).astype(bool)
+    # A blank or unreadable value is reported by its own rule, not as a missed target.
+    return (result | value.isna() | target.isna()).astype(bool)

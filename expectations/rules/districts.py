@@ -56,14 +56,15 @@ def _outlier_passes(t: pd.DataFrame, catalog) -> pd.Series:
     logs = np.log(usable["value"])
     groups = usable.groupby(["indicator", "year", "role"], sort=False)
     count = groups["district"].transform("nunique")
-    median = logs.groupby([usable["indicator"], usable["year"], usable["role"]]).transform("median")
-    mad = (
-        (logs - median)
-        .abs()
-        .groupby([usable["indicator"], usable["year"], usable["role"]])
-        .transform("median")
+    keys = [usable["indicator"], usable["year"], usable["role"]]
+    median = logs.groupby(keys).transform("median")
+    deviation = (logs - median).abs()
+    mad = deviation.groupby(keys).transform("median")
+    mean_ad = deviation.groupby(keys).transform("mean")
+    # Where most districts report the same value MAD is 0; the mean deviation stands in for it.
+    z = (0.6745 * (logs - median) / mad.where(mad > 0)).fillna(
+        (logs - median) / (1.253314 * mean_ad.where(mean_ad > 0))
     )
-    z = 0.6745 * (logs - median) / mad.where(mad > 0)
     far = (
         (z.abs() > ROBUST_Z)
         & ((logs - median).abs() >= np.log(MIN_RATIO))

@@ -9,7 +9,8 @@ def reference_level(t: pd.DataFrame) -> pd.Series:
     """What size the indicator's values usually have: the district's own, else the catalog's."""
     reference = t["own_baseline"].where(t["own_baseline"] > 1)
     for fallback in ("own_target", "catalog_baseline", "catalog_target"):
-        reference = reference.fillna(t[fallback].where(t[fallback] > 1))
+        candidate = t[fallback].astype("float64")
+        reference = reference.where(reference.notna(), candidate.where(candidate > 1))
     return reference
 
 

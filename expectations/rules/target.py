@@ -26,7 +26,7 @@ def _below_city_describe(row, extra: dict) -> tuple[str, str]:
 
 
 def _unmet_passes(t: pd.DataFrame, catalog) -> pd.Series:
-    own = t["own_target"]
+    own = t["own_target"].where(t["own_target_year"] == t["year_num"])
     use_catalog = own.isna() & ~t["additive"].fillna(True).astype(bool)
     in_target_year = (t["role"] == "actual") & (t["year_num"] == t["catalog_target_year"])
     catalog_ok = meets(
@@ -41,7 +41,7 @@ def _unmet_passes(t: pd.DataFrame, catalog) -> pd.Series:
 
 
 def _unmet_describe(row, extra: dict) -> tuple[str, str]:
-    if row.own_target == row.own_target:
+    if row.own_target == row.own_target and row.own_target_year == row.year_num:
         verb = "≥" if row.direction != "decrease" else "≤"
         return number(row.value), f"{verb} 本区县目标 {number(row.own_target)}"
     return number(row.value), catalog_target_text(row)

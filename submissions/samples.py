@@ -1,0 +1,65 @@
+"""Plausible district values for a catalog: for the bundled examples, tests and benchmarks."""
+
+from __future__ import annotations
+
+from indicators import Catalog, Indicator, parse
+from submissions.template import columns_for
+
+
+def district_share(catalog: Catalog) -> float:
+    return 1.0 / max(1, len(catalog.reporting_units.required))
+
+
+def plausible_values(catalog: Catalog, year: int, share: float | None = None) -> dict:
+    """code → year → value for a district on track: a share of additive indicators, the city's
+    own rates and percents, moving steadily from baseline to target."""
+    share = district_share(catalog) if share is None else share
+    columns = columns_for(catalog, year)
+    values: dict[str, dict[int, object]] = {}
+    for indicator in catalog.indicators:
+        if not indicator.required:
+            continue
+        scale = share if indicator.sums_across_districts else 1.0
+        start, end = _endpoints(indicator)
+        first_year = columns.years[0][0]
+        row: dict[int, object] = {}
+        for value_year, role in columns.years:
+            if role == "target":
+                as_printed = parse(indicator.target.text).ok and scale == 1.0
+                row[value_year] = (
+                    indicator.target.text
+                    if as_printed and indicator.target.year == value_year
+                    else _rounded(indicator, end * scale)
+                )
+                continue
+            span = indicator.target.year - first_year
+            progress = 1.0 if span <= 0 else min(1.0, (value_year - first_year) / span)
+            row[value_year] = _rounded(indicator, (start + (end - start) * progress) * scale)
+        values[indicator.code] = row
+    return values
+
+
+def _endpoints(indicator: Indicator) -> tuple[float, float]:
+    target = indicator.target
+    end = target.high if target.comparator == "range" else target.value
+    if target.comparator == ">":
+        end = end + 1
+    if indicator.baseline is not None:
+        start = indicator.baseline.value
+    elif indicator.direction == "decrease":
+        start = end * 1.1
+    else:
+        start = (
+            end * 0.9
+            if indicator.upper_bound is None or end * 0.9 <= indicator.upper_bound
+            else end
+        )
+    if indicator.upper_bound is not None:
+        start, end = min(start, indicator.upper_bound), min(end, indicator.upper_bound)
+    return start, end
+
+
+def _rounded(indicator: Indicator, value: float) -> float | int:
+    if indicator.whole:
+        return max(0, round(value))
+    return round(value, 1)

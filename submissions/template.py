@@ -1,0 +1,212 @@
+"""The blank wide-layout workbook a district fills in, with Excel data validation on value cells."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from indicators import Catalog, Indicator, format_number
+from indicators.model import ATTRIBUTE_LABELS
+
+SHEET = "指标填报"
+FIRST_DATA_ROW = 5  # 1-based: title, 填报单位/年度, blank, header, then indicators
+OPTIONAL_TITLE = "以下为选填指标（全市层面考核，区县有数据时填写）"
+
+
+@dataclass(frozen=True)
+class Columns:
+    baseline_year: int | None
+    actual_years: tuple[int, ...]
+    target_year: int | None
+
+    @property
+    def headers(self) -> list[str]:
+        cells = []
+        if self.baseline_year:
+            cells.append(f"{self.baseline_year}年（基期）")
+        cells += [f"{year}年" for year in self.actual_years]
+        if self.target_year:
+            cells.append(f"{self.target_year}年目标")
+        return cells
+
+    @property
+    def years(self) -> list[tuple[int, str]]:
+        """(year, role) per value column, left to right."""
+        out = [(self.baseline_year, "baseline")] if self.baseline_year else []
+        out += [(year, "actual") for year in self.actual_years]
+        if self.target_year:
+            out.append((self.target_year, "target"))
+        return out
+
+
+def columns_for(catalog: Catalog, year: int) -> Columns:
+    baselines = [i.baseline.year for i in catalog.indicators if i.baseline]
+    target_year = max(i.target.year for i in catalog.indicators)
+    baseline_year = min(baselines) if baselines else None
+    if baseline_year is not None and baseline_year >= year:
+        baseline_year = None
+    first_actual = baseline_year + 1 if baseline_year else year - 1
+    actual_years = tuple(range(first_actual, year + 1))
+    return Columns(baseline_year, actual_years, target_year if target_year > year else None)
+
+
+def ordered_indicators(catalog: Catalog) -> tuple[list[Indicator], list[Indicator]]:
+    required = [i for i in catalog.indicators if i.required]
+    optional = [i for i in catalog.indicators if not i.required]
+    return required, optional
+
+
+def write_template(
+    path: Path,
+    catalog: Catalog,
+    district: str,
+    year: int,
+    values: dict[str, dict[int, object]] | None = None,
+    notes: dict[str, str] | None = None,
+) -> Path:
+    """Write the workbook; `values` (code → year → cell) fills it, as a district would."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    values = values or {}
+    notes = notes or {}
+    columns = columns_for(catalog, year)
+    headers = ["序号", "指标", "单位", *columns.headers, "指标属性", "备注"]
+    last_col = len(headers)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
+    sheet.cell(1, 1, f"{catalog.jurisdiction}“一老一小”指标填报表")
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
+    sheet.cell(1, 1).font = Font(size=14, bold=True)
+    sheet.cell(1, 1).alignment = Alignment(horizontal="center")
+    sheet.cell(2, 1, f"填报单位：{district}")
+    sheet.cell(2, 4, f"填报年度：{year}")
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    header_row = FIRST_DATA_ROW - 1
+    for col, text in enumerate(headers, 1):
+        cell = sheet.cell(header_row, col, text)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.border = border
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+
+    required, optional = ordered_indicators(catalog)
+    row = FIRST_DATA_ROW
+    validations: dict[str, DataValidation] = {}
+    for number, indicator in enumerate(required + optional, 1):
+        if indicator is (optional[0] if optional else None):
+            sheet.cell(row, 2, OPTIONAL_TITLE).font = Font(italic=True, color="666666")
+            row += 1
+        sheet.cell(row, 1, number)
+        name_cell = sheet.cell(row, 2, indicator.label)
+        name_cell.comment = Comment(_definition(indicator), "指标体系")
+        sheet.cell(row, 3, indicator.unit or "")
+        for offset, (value_year, role) in enumerate(columns.years):
+            cell = sheet.cell(row, 4 + offset)
+            cell.border = border
+            given = values.get(indicator.code, {}).get(value_year)
+            if given is not None:
+                cell.value = given
+            if role != "target":
+                kind = _validation_kind(indicator)
+                if kind not in validations:
+                    validations[kind] = _validation(kind)
+                validations[kind].add(cell.coordinate)
+        sheet.cell(row, 4 + len(columns.years), ATTRIBUTE_LABELS[indicator.attribute])
+        if indicator.code in notes:
+            sheet.cell(row, 5 + len(columns.years), notes[indicator.code])
+        row += 1
+    for validation in validations.values():
+        sheet.add_data_validation(validation)
+    sheet.column_dimensions["A"].width = 6
+    sheet.column_dimensions["B"].width = 46
+    sheet.column_dimensions["C"].width = 8
+    for offset in range(len(columns.years) + 2):
+        sheet.column_dimensions[_letter(4 + offset)].width = 14
+    sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 4)
+    _instructions(workbook.create_sheet("填报说明"), catalog, district, year, columns)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def _letter(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col)
+
+
+def _validation_kind(indicator: Indicator) -> str:
+    if indicator.whole:
+        return "whole"
+    if indicator.upper_bound is not None:
+        return f"decimal≤{format_number(indicator.upper_bound)}"
+    return "decimal"
+
+
+def _validation(kind: str):
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if kind == "whole":
+        validation = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0")
+        validation.error = "请填写不小于 0 的整数（数量类指标）"
+    elif kind.startswith("decimal≤"):
+        upper = kind.removeprefix("decimal≤")
+        validation = DataValidation(
+            type="decimal", operator="between", formula1="0", formula2=upper
+        )
+        validation.error = f"请填写 0 到 {upper} 之间的数字（百分比填 93，不要填 0.93）"
+    else:
+        validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+        validation.error = "请填写不小于 0 的数字"
+    validation.errorTitle = "数值不符合要求"
+    validation.showErrorMessage = True
+    validation.allow_blank = True
+    return validation
+
+
+def _definition(indicator: Indicator) -> str:
+    target = indicator.target
+    lines = [
+        f"{indicator.name}（{ATTRIBUTE_LABELS[indicator.attribute]}）",
+        f"目标：{target.year}年 {target.text}",
+        f"依据：{indicator.source.quote[:120]}",
+    ]
+    if indicator.baseline:
+        lines.insert(
+            1, f"全市基期：{indicator.baseline.year}年 {format_number(indicator.baseline.value)}"
+        )
+    return "\n".join(lines)
+
+
+def _instructions(sheet, catalog: Catalog, district: str, year: int, columns: Columns) -> None:
+    from openpyxl.styles import Font
+
+    lines = [
+        "填报说明",
+        f"本表依据《{catalog.name}》制定，由{district}填报{year}年度数据。",
+        "一、只在“指标填报”表的数值格中填写数字；不要改动指标名称、单位、指标属性和表头。",
+        "二、百分比填百分数（93.2 表示 93.2%），不要填 0.932；数量类指标填整数。",
+        "三、可以填写“2.6万”“55%以上”“81.5左右”这类写法；确实没有数据的格填“—”，并在备注中说明原因。",
+        "四、实际值与上年相比反向变化、或明显偏离目标进度时，请在“备注”列写明原因。",
+        "五、约束性指标的区县目标不能低于全市目标；不能把约束性指标改为预期性。",
+        "六、“选填指标”只在全市层面考核，区县有数据时填写即可。",
+        "",
+        "指标一览（名称｜单位｜属性｜全市目标）",
+    ]
+    required, optional = ordered_indicators(catalog)
+    for number, indicator in enumerate(required + optional, 1):
+        mark = "" if indicator.required else "〔选填〕"
+        lines.append(
+            f"{number}. {mark}{indicator.name}｜{indicator.unit or '—'}｜"
+            f"{ATTRIBUTE_LABELS[indicator.attribute]}｜{indicator.target.year}年{indicator.target.text}"
+        )
+    for row, text in enumerate(lines, 1):
+        sheet.cell(row, 1, text)
+    sheet["A1"].font = Font(size=14, bold=True)
+    sheet.column_dimensions["A"].width = 110
