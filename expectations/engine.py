@@ -148,7 +148,9 @@ def row_findings(
             "first_cell": "",
             **extra,
         }
-        message = f"工作表“{row.sheet}”{cell}：" + rule.template.format(**fields)
+        # Cell text can be anything a user typed: keep messages readable whatever its length.
+        fields = {key: _clip(value) for key, value in fields.items()}
+        message = f"工作表“{_clip(row.sheet)}”{cell}：" + rule.template.format(**fields)
         note = row.note if isinstance(row.note, str) and row.note.strip() else None
         findings.append(
             Finding(
@@ -170,6 +172,15 @@ def row_findings(
             )
         )
     return findings
+
+
+MESSAGE_FIELD_LIMIT = 60
+
+
+def _clip(value: object) -> object:
+    if isinstance(value, str) and len(value) > MESSAGE_FIELD_LIMIT:
+        return value[: MESSAGE_FIELD_LIMIT - 1] + "…"
+    return value
 
 
 def _text(value: object) -> str | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from indicators import Catalog, parse
+from indicators import Catalog, format_number, parse
 from indicators.units import unit_factor
 from submissions.finding import CannotContinue, Finding, a1, column_letters, severity_for
 from submissions.layout import (
@@ -150,7 +150,45 @@ def read_submission(
     )
     _settle_district_and_year(submission, path, catalog, collected, facts, year, district)
     submission.table = _tidy(collected, catalog, name, submission.year)
+    if opened.kind == "xlsx":
+        _percent_formatted(submission.table, catalog, content)
     return submission
+
+
+PERCENT_FORMAT_LIMIT = 20 * 1024 * 1024  # openpyxl is slow on big files; they are long layouts
+
+
+def _percent_formatted(table: pd.DataFrame, catalog: Catalog, content: bytes) -> None:
+    """A cell formatted as 0% shows 62% but stores 0.62: read it as the 62 the district sees."""
+    percent_codes = [i.code for i in catalog.indicators if i.kind == "percent"]
+    suspects = table[
+        table["indicator"].isin(percent_codes)
+        & ~table["percent"]
+        & (table["value"] > 0)
+        & (table["value"] <= 1.5)
+    ]
+    if suspects.empty or len(content) > PERCENT_FORMAT_LIMIT:
+        return
+    import io
+    import warnings
+
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=False, data_only=True)
+    except Exception:  # the formats are a refinement; calamine has already read the values
+        return
+    for index, row in suspects.iterrows():
+        try:
+            number_format = workbook[row["sheet"]][row["cell"]].number_format or ""
+        except KeyError:
+            continue
+        if "%" in number_format:
+            table.loc[index, "value"] = round(row["value"] * 100, 10)
+            table.loc[index, "percent"] = True
+            table.loc[index, "raw"] = f"{format_number(round(row['value'] * 100, 10))}%"
 
 
 def _unreadable(name: str, content: bytes, reason: str, sha: str | None = None) -> Submission:
