@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) validate.py batch submissions/examples --catalog yantai --force \
+	$(PY) validate.py batch submissions/examples/yantai --catalog yantai --force \
 	    --json out/demo/yantai.json ; test $$? -le 1
 	$(PY) validate.py batch submissions/examples/liuzhou --catalog liuzhou --force \
 	    --json out/demo/liuzhou.json ; test $$? -le 1

@@ -74,9 +74,26 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         on=GROUP,
     )
     enriched.index = table.index
-    _previous(enriched, known)
     _path(enriched)
+    _previous(enriched, known)
     return enriched
+
+
+OFF_PATH_FACTOR = 5.0  # an actual five times above or below where the path puts it
+SMALL = 10.0  # below this both sides are small counts, where ratios mean little
+
+
+def ratio(value: pd.Series, reference: pd.Series) -> pd.Series:
+    """value / reference where both are positive and big enough for a ratio to mean anything."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = value / reference
+    big_enough = np.maximum(value.abs(), reference.abs()) >= SMALL
+    return result.where((reference > 0) & (value > 0) & big_enough)
+
+
+def far_off(value: pd.Series, reference: pd.Series, factor: float) -> pd.Series:
+    r = ratio(value, reference)
+    return ((r >= factor) | (r <= 1 / factor)).fillna(False)
 
 
 def _first_by_group(rows: pd.DataFrame, by: str, pick: str) -> pd.DataFrame:

@@ -97,7 +97,8 @@ def validate(
     if table is None:
         results = [Result(s, list(s.findings)) for s in submissions]
         return Outcome(loaded, results, [], pd.DataFrame())
-    enriched = enrich(table, loaded.catalog)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        enriched = enrich(table, loaded.catalog)
     failing = failing_rows(enriched, loaded, fail_fast)
     by_file: dict[str, list[Finding]] = {s.file: list(s.findings) for s in submissions}
     for code, index in failing.items():
@@ -169,6 +170,9 @@ def row_findings(
                 expected=expected,
                 explanation=note,
                 engine=engine,
+                related_cell=_text(getattr(row, rule.related_column))
+                if rule.related_column
+                else None,
             )
         )
     return findings
@@ -196,10 +200,13 @@ def _level(finding: Finding) -> int:
 def _dedupe(findings: list[Finding]) -> list[Finding]:
     """One finding per rule and position; no trend or outlier noise on a cell already wrong."""
     broken = {(f.file, f.sheet, f.cell) for f in findings if f.cell is not None and _level(f) <= 2}
+    doubtful = broken | {(f.file, f.sheet, f.cell) for f in findings if f.category == "outlier"}
     seen = set()
     unique = []
     for finding in sorted(findings, key=lambda f: f.sort_key):
-        if _level(finding) >= 3 and (finding.file, finding.sheet, finding.cell) in broken:
+        here = (finding.file, finding.sheet, finding.cell)
+        depends_on = (finding.file, finding.sheet, finding.related_cell)
+        if _level(finding) >= 3 and (here in broken or depends_on in doubtful):
             continue
         key = (
             finding.rule,

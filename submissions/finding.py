@@ -73,6 +73,7 @@ class Finding:
     expected: str | None = None
     explanation: str | None = None
     engine: str = "pandera"
+    related_cell: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -204,3 +204,11 @@ def test_every_rule_is_registered_once_and_has_a_title():
     assert len(RULES) == len(set(RULES))
     for code, rule in RULES.items():
         assert rule.code == code and rule.title and rule.level in (1, 2, 3, 4)
+
+
+def test_a_slip_is_reported_once_not_again_as_next_years_decline(tmp_path, yantai):
+    slip = _cell(yantai, "institution_beds", 2022)
+    after = _cell(yantai, "institution_beds", 2023)
+    outcome = run([district_file(tmp_path, yantai, changes={slip: 37270})], yantai)
+    assert pairs(outcome) == [(slip, "outlier")]
+    assert (after, "direction") not in pairs(outcome)

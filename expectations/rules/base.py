@@ -28,6 +28,9 @@ class Rule:
     cell_column: str = "cell"  # which position the finding points at
     gx: bool = False  # expressible as a Great Expectations expectation
     details: Details | None = None  # extra template fields for the failing rows
+    # The other cell a finding depends on (last year's value): if that cell is itself wrong,
+    # this finding is a consequence, not news, and is left out.
+    related_column: str | None = None
 
 
 @dataclass(frozen=True)

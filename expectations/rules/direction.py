@@ -40,6 +40,7 @@ TARGET = Rule(
     template="{name} {year}年目标值 {found} 与指标方向（{direction_label}）相反，应{expected}",
     passes=_target_passes,
     describe=_target_describe,
+    related_column="own_baseline_cell",
 )
 
 DECLINE = Rule(
@@ -53,4 +54,5 @@ DECLINE = Rule(
     ),
     passes=_decline_passes,
     describe=_decline_describe,
+    related_column="previous_cell",
 )

@@ -1,33 +1,18 @@
 """Level 3 `outlier`: a value far off the straight path from baseline to target (a tenfold slip)."""
 
-import numpy as np
 import pandas as pd
 
+from expectations.context import OFF_PATH_FACTOR, far_off
 from expectations.rules.base import Rule, number
 
-ACTUAL_FACTOR = 5.0  # an actual five times above or below where the path puts it
 TARGET_FACTOR = 10.0  # a target ten times its own baseline
-SMALL = 10.0  # below this both sides are small counts, where ratios mean little
-
-
-def _ratio(value: pd.Series, reference: pd.Series) -> pd.Series:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = value / reference
-    big_enough = np.maximum(value.abs(), reference.abs()) >= SMALL
-    return ratio.where((reference > 0) & (value > 0) & big_enough)
 
 
 def _passes(t: pd.DataFrame, catalog) -> pd.Series:
     reference = t["path_expected"].fillna(t["previous"])
-    actual_ratio = _ratio(t["value"], reference)
-    target_ratio = _ratio(t["value"], t["own_baseline"])
-    actual_off = (t["role"] == "actual") & (
-        (actual_ratio >= ACTUAL_FACTOR) | (actual_ratio <= 1 / ACTUAL_FACTOR)
-    )
-    target_off = (t["role"] == "target") & (
-        (target_ratio >= TARGET_FACTOR) | (target_ratio <= 1 / TARGET_FACTOR)
-    )
-    return ~(actual_off.fillna(False) | target_off.fillna(False))
+    actual_off = (t["role"] == "actual") & far_off(t["value"], reference, OFF_PATH_FACTOR)
+    target_off = (t["role"] == "target") & far_off(t["value"], t["own_baseline"], TARGET_FACTOR)
+    return ~(actual_off | target_off)
 
 
 def _describe(row, extra: dict) -> tuple[str, str]:

@@ -22,7 +22,7 @@ def _below_city_passes(t: pd.DataFrame, catalog) -> pd.Series:
 def _below_city_describe(row, extra: dict) -> tuple[str, str]:
     return number(
         row.value
-    ), f"{catalog_target_text(row)}（{row.catalog_target_year}年全市约束性目标）"
+    ), f"{catalog_target_text(row)}（{int(row.catalog_target_year)}年全市约束性目标）"
 
 
 def _unmet_passes(t: pd.DataFrame, catalog) -> pd.Series:

@@ -13,7 +13,7 @@ def _passes(t: pd.DataFrame, catalog) -> pd.Series:
 
 def closest_name(label: str, catalog) -> str | None:
     names = [ind.name for ind in catalog.indicators]
-    found = difflib.get_close_matches(label, names, n=1, cutoff=0.5)
+    found = difflib.get_close_matches(label, names, n=1, cutoff=0.6)
     return found[0] if found else None
 
 

@@ -1,0 +1,98 @@
+"""Regenerates the bundled example submissions: `python submissions/examples/make_examples.py`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import openpyxl
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from indicators import load  # noqa: E402
+from submissions.samples import plausible_values  # noqa: E402
+from submissions.template import FIRST_DATA_ROW, columns_for, ordered_indicators, write_template  # noqa: E402
+
+
+def address(catalog, year: int, code: str, value_year: int | None = None) -> str:
+    required, optional = ordered_indicators(catalog)
+    order = [i.code for i in required + optional]
+    row = FIRST_DATA_ROW + order.index(code) + (1 if code in [i.code for i in optional] else 0)
+    if value_year is None:
+        return f"B{row}"
+    years = [y for y, _ in columns_for(catalog, year).years]
+    return f"{openpyxl.utils.get_column_letter(4 + years.index(value_year))}{row}"
+
+
+def filled(path: Path, cid: str, district: str, year: int, changes=None, notes=None) -> None:
+    catalog = load(cid).catalog
+    write_template(path, catalog, district, year, plausible_values(catalog, year), notes)
+    if changes:
+        workbook = openpyxl.load_workbook(path)
+        sheet = workbook["指标填报"]
+        for (code, value_year), value in changes.items():
+            sheet[address(catalog, year, code, value_year)] = value
+        workbook.save(path)
+
+
+def yantai(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    filled(folder / "芝罘区-2023.xlsx", "yantai", "芝罘区", 2023)
+    filled(
+        folder / "福山区-2023.xlsx",
+        "yantai",
+        "福山区",
+        2023,
+        changes={
+            ("nursing_bed_share", 2023): 0.62,  # a percent typed as a fraction
+            ("childcare_places", 2023): "待统计",  # text where a number belongs
+            ("institution_beds", 2022): 37270,  # a tenfold slip
+            ("newborn_visit_rate", 2023): 125,  # a percent over 100
+            ("inclusive_childcare_places", 2022): 2000,  # more 普惠托位 than 托位
+        },
+    )
+    filled(
+        folder / "牟平区-2023.xlsx",
+        "yantai",
+        "牟平区",
+        2023,
+        changes={
+            ("places_per_1000_people", 2025): 4.0,  # a binding rate below the city's 4.6
+            ("pension_insurance_coverage", 2023): 95.0,  # a decline, explained in 备注
+            ("institution_beds", 2025): 3000,  # a target below the baseline
+        },
+        notes={"pension_insurance_coverage": "2023年参保统计口径调整，数值下降"},
+    )
+    catalog = load("yantai").catalog
+    # Long layout, as exported by a statistics system: CSV in GB18030.
+    lines = ["区县,年份,指标,数值,单位"]
+    for code, by_year in plausible_values(catalog, 2023).items():
+        indicator = catalog.indicator(code)
+        for value_year, value in by_year.items():
+            lines.append(f"莱山区,{value_year},{indicator.name},{value},{indicator.unit or ''}")
+    lines.append("莱山区,2023,养老护理员数量,120,人")  # not in the catalog
+    (folder / "莱山区-2023.csv").write_bytes("\n".join(lines).encode("gb18030"))
+    (folder / "龙口市-2023.xlsx").write_bytes(b"PK\x03\x04 this upload was cut off in transit")
+
+
+def liuzhou(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    filled(folder / "城中区-2023.xlsx", "liuzhou", "城中区", 2023)
+    filled(
+        folder / "鱼峰区-2023.xlsx",
+        "liuzhou",
+        "鱼峰区",
+        2023,
+        changes={
+            ("elderly_beds_total", 2023): 260000,  # a tenfold slip
+            ("nursing_bed_share", 2023): "55%以上",
+            ("childcare_places", 2023): 1500.5,  # a count that is not whole
+        },
+    )
+
+
+if __name__ == "__main__":
+    yantai(HERE / "yantai")
+    liuzhou(HERE / "liuzhou")
+    print(f"examples written under {HERE}")
