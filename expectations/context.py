@@ -43,40 +43,77 @@ def catalog_frame(catalog: Catalog) -> pd.DataFrame:
 
 
 def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """Add catalog columns, own_baseline, own_target, previous value and path expectation."""
-    enriched = table.merge(catalog_frame(catalog), on="indicator", how="left")
-    enriched.index = table.index
-    enriched["binding"] = enriched["binding"].fillna(False).astype(bool)
-    enriched["required"] = enriched["required"].fillna(False).astype(bool)
-    enriched["year_num"] = enriched["year"].astype("float64")
-    known = enriched["indicator"].notna() & enriched["value"].notna()
+    """Add catalog columns, own_baseline, own_target, previous value and path expectation.
 
-    base = _first_by_group(enriched[known & (enriched["role"] == "baseline")], "year_num", "min")
-    target = _first_by_group(enriched[known & (enriched["role"] == "target")], "year_num", "max")
-    enriched = enriched.join(
-        base.rename(
-            columns={
-                "value": "own_baseline",
-                "year_num": "own_baseline_year",
-                "cell": "own_baseline_cell",
-            }
-        ),
-        on=GROUP,
-    )
-    enriched = enriched.join(
-        target.rename(
-            columns={
-                "value": "own_target",
-                "year_num": "own_target_year",
-                "cell": "own_target_cell",
-            }
-        ),
-        on=GROUP,
-    )
-    enriched.index = table.index
+    Done with integer group ids and numpy rather than string-keyed merges and groupbys: on
+    375,000 rows the latter took 1.1 s, this about a quarter of that.
+    """
+    enriched = table.copy(deep=False)  # copy-on-write: new columns do not touch `table`
+    facts = catalog_frame(catalog)
+    codes = pd.Categorical(
+        enriched["indicator"].astype(object), categories=facts["indicator"]
+    ).codes
+    known_code = codes >= 0
+    for column in facts.columns.drop("indicator"):
+        values = facts[column].to_numpy()
+        taken = values[np.where(known_code, codes, 0)]
+        if values.dtype.kind in "fi":
+            enriched[column] = np.where(known_code, taken.astype("float64"), np.nan)
+        elif values.dtype.kind == "b":
+            enriched[column] = known_code & taken.astype(bool)
+        else:
+            enriched[column] = np.where(known_code, taken, None)
+    enriched["year_num"] = enriched["year"].astype("float64")
+    group = _group_ids(enriched)
+    enriched["group_id"] = group
+    value = enriched["value"].to_numpy(float)
+    year = enriched["year_num"].to_numpy(float)
+    role = enriched["role"].to_numpy(object)
+    cells = enriched["cell"].to_numpy(object)
+    usable = known_code & ~np.isnan(value) & (group >= 0)
+
+    for prefix, chosen_role, pick_last in (
+        ("own_baseline", "baseline", False),
+        ("own_target", "target", True),
+    ):
+        rows = np.flatnonzero(usable & (role == chosen_role))
+        first = _first_per_group(group, year, rows, pick_last)
+        index = np.where(group >= 0, first[np.maximum(group, 0)], -1)
+        has = index >= 0
+        safe = np.maximum(index, 0)
+        enriched[prefix] = np.where(has, value[safe], np.nan)
+        enriched[f"{prefix}_year"] = np.where(has, year[safe], np.nan)
+        enriched[f"{prefix}_cell"] = np.where(has, cells[safe], None)
     _path(enriched)
-    _previous(enriched, known)
+    _previous(enriched, group, value, year, cells, usable & np.isin(role, ["actual", "baseline"]))
     return enriched
+
+
+def _group_ids(table: pd.DataFrame) -> np.ndarray:
+    """One integer per (file, district, indicator); -1 where the indicator is unknown."""
+    key = np.zeros(len(table), dtype=np.int64)
+    for column in GROUP:
+        codes, uniques = pd.factorize(table[column].astype(object), use_na_sentinel=True)
+        key = key * (len(uniques) + 1) + (codes + 1)
+    _, ids = np.unique(key, return_inverse=True)
+    unknown = pd.isna(table["indicator"].astype(object)).to_numpy()
+    return np.where(unknown, -1, ids.reshape(-1))
+
+
+def _first_per_group(
+    group: np.ndarray, year: np.ndarray, rows: np.ndarray, last: bool
+) -> np.ndarray:
+    """Per group id, the row with the smallest (or largest) year among `rows`; -1 if none."""
+    size = int(group.max()) + 1 if len(group) else 0
+    first = np.full(size, -1, dtype=np.int64)
+    if len(rows) == 0:
+        return first
+    order = rows[np.lexsort((-year[rows] if last else year[rows], group[rows]))]
+    groups = group[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = groups[1:] != groups[:-1]
+    first[groups[starts]] = order[starts]
+    return first
 
 
 OFF_PATH_FACTOR = 5.0  # an actual five times above or below where the path puts it
@@ -96,31 +133,33 @@ def far_off(value: pd.Series, reference: pd.Series, factor: float) -> pd.Series:
     return ((r >= factor) | (r <= 1 / factor)).fillna(False)
 
 
-def _first_by_group(rows: pd.DataFrame, by: str, pick: str) -> pd.DataFrame:
-    if rows.empty:
-        return pd.DataFrame(
-            columns=["value", "year_num", "cell"], index=pd.MultiIndex.from_tuples([], names=GROUP)
-        )
-    ordered = rows.sort_values(by, ascending=(pick == "min"), kind="stable")
-    first = ordered.drop_duplicates(GROUP)
-    return first.set_index(GROUP)[["value", "year_num", "cell"]]
-
-
-def _previous(enriched: pd.DataFrame, known: pd.Series) -> None:
+def _previous(
+    enriched: pd.DataFrame,
+    group: np.ndarray,
+    value: np.ndarray,
+    year: np.ndarray,
+    cells: np.ndarray,
+    history: np.ndarray,
+) -> None:
     """For each actual value, the latest earlier value of the same district (actual or baseline)."""
-    history = enriched[known & enriched["role"].isin(["actual", "baseline"])]
-    history = history.sort_values([*GROUP, "year_num"], kind="stable").drop_duplicates(
-        [*GROUP, "year_num"]
-    )
-    prev_value = history.groupby(GROUP, sort=False, dropna=False)["value"].shift(1)
-    prev_year = history.groupby(GROUP, sort=False, dropna=False)["year_num"].shift(1)
-    prev_cell = history.groupby(GROUP, sort=False, dropna=False)["cell"].shift(1)
-    enriched["previous"] = np.nan
-    enriched["previous_year"] = np.nan
-    enriched["previous_cell"] = None
-    enriched.loc[history.index, "previous"] = prev_value
-    enriched.loc[history.index, "previous_year"] = prev_year
-    enriched.loc[history.index, "previous_cell"] = prev_cell
+    rows = np.flatnonzero(history)
+    order = rows[np.lexsort((year[rows], group[rows]))]
+    # one row per (group, year): the first of duplicates
+    keep = np.ones(len(order), dtype=bool)
+    keep[1:] = (group[order][1:] != group[order][:-1]) | (year[order][1:] != year[order][:-1])
+    order = order[keep]
+    same_group = np.zeros(len(order), dtype=bool)
+    same_group[1:] = group[order][1:] == group[order][:-1]
+    previous = np.full(len(enriched), np.nan)
+    previous_year = np.full(len(enriched), np.nan)
+    previous_cell = np.full(len(enriched), None, dtype=object)
+    current, before = order[1:][same_group[1:]], order[:-1][same_group[1:]]
+    previous[current] = value[before]
+    previous_year[current] = year[before]
+    previous_cell[current] = cells[before]
+    enriched["previous"] = previous
+    enriched["previous_year"] = previous_year
+    enriched["previous_cell"] = previous_cell
 
 
 def _path(enriched: pd.DataFrame) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -51,28 +50,57 @@ class Outcome:
         )
 
 
-_SCHEMAS: dict[str, pa.DataFrameSchema] = {}
+def schema_for(loaded: LoadedCatalog, checked: pd.DataFrame) -> pa.DataFrameSchema:
+    """The catalog's row rules as one pandera schema over `checked`, the rows of this run.
+
+    pandera is handed a one-column frame of row positions and each check evaluates its rule on
+    `checked`, aligned on the same index. pandera calls isna() over every column of its frame
+    once per check to build failure cases: on the 35 checked columns that cost 0.135 s per check
+    per 375,000 rows (2.3 s for 17 rules); on one integer column it is negligible.
+    """
+
+    def check(rule):
+        def passes(positions: pd.DataFrame) -> pd.Series:
+            result = rule.passes(checked, loaded.catalog)
+            return result.reindex(positions.index, fill_value=True)
+
+        return pa.Check(passes, name=rule.code)
+
+    return pa.DataFrameSchema(
+        columns={"row": pa.Column(int)},
+        checks=[check(rule) for rule in ROW_RULES.values()],
+        name=f"catalog {loaded.catalog.id}",
+    )
 
 
-def schema_for(loaded: LoadedCatalog) -> pa.DataFrameSchema:
-    """The catalog's row rules as one pandera schema (built once per catalog version)."""
-    key = f"{loaded.catalog.id}:{loaded.version}"
-    if key not in _SCHEMAS:
-        checks = [
-            pa.Check(partial(rule.passes, catalog=loaded.catalog), name=code)
-            for code, rule in ROW_RULES.items()
-        ]
-        _SCHEMAS[key] = pa.DataFrameSchema(checks=checks, name=f"catalog {loaded.catalog.id}")
-    return _SCHEMAS[key]
+# The columns the row rules read, with text as plain object arrays.
+CHECKED_COLUMNS = [
+    "file", "district", "year", "year_num", "role", "indicator", "label", "value", "high",
+    "empty", "reason", "comparator", "percent", "unit_ok", "attribute_written", "header_marker",
+    "kind", "lower", "upper", "whole", "binding", "direction", "additive", "required",
+    "catalog_baseline", "catalog_target", "catalog_high", "catalog_comparator",
+    "catalog_target_year", "tolerance", "own_baseline", "own_target", "own_target_year",
+    "previous", "path_expected",
+]  # fmt: skip
+
+
+def checked_frame(table: pd.DataFrame) -> pd.DataFrame:
+    frame = table[CHECKED_COLUMNS]
+    for column in frame.columns:
+        if pd.api.types.is_string_dtype(frame[column]) or frame[column].dtype == object:
+            frame[column] = frame[column].astype(object)
+    return frame
 
 
 def failing_rows(table: pd.DataFrame, loaded: LoadedCatalog, fail_fast: bool = False) -> dict:
     """rule code → index of the rows that fail it."""
     if table.empty:
         return {}
+    positions = pd.DataFrame({"row": np.arange(len(table), dtype=np.int64)}, index=table.index)
     try:
         with np.errstate(invalid="ignore", divide="ignore"):
-            schema_for(loaded).validate(table, lazy=not fail_fast)
+            schema = schema_for(loaded, checked_frame(table))
+            schema.validate(positions, lazy=not fail_fast)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     except pa.errors.SchemaError as exc:  # fail-fast: only the first failing check

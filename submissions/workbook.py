@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import python_calamine
@@ -26,6 +27,8 @@ class Sheet:
     first_row: int = 0
     first_col: int = 0
     merged: list = field(default_factory=list)
+    # All rows at once, A1-based (calamine converts a whole sheet faster than row by row).
+    everything: Callable[[], list[list]] | None = None
 
 
 @dataclass
@@ -77,7 +80,10 @@ def _open_calamine(content: bytes, kind: str) -> OpenedFile:
         sheets.append(
             Sheet(
                 name=meta.name,
-                rows=_guarded(sheet.iter_rows(), meta.name),
+                # calamine has parsed the sheet by now: iterating cannot fail, so no guard is
+                # wrapped around it (a generator per row cost 0.65 s on 375,000 rows).
+                rows=sheet.iter_rows(),
+                everything=partial(sheet.to_python, skip_empty_area=False),
                 first_row=start[0],
                 first_col=start[1],
                 merged=list(sheet.merged_cell_ranges or []),

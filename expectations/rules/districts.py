@@ -49,14 +49,15 @@ def _aggregate(t: pd.DataFrame, catalog, submissions) -> list:
 
 def _outlier_passes(t: pd.DataFrame, catalog) -> pd.Series:
     usable = t[t["indicator"].notna() & (t["value"] > 0) & t["district"].notna()]
-    usable = usable.drop_duplicates(["district", "indicator", "year", "role"])
     result = pd.Series(True, index=t.index)
-    if usable.empty:
+    if usable.empty or usable["district"].nunique() < MIN_DISTRICTS:
         return result
+    usable = usable.drop_duplicates(["district", "indicator", "year", "role"])
     logs = np.log(usable["value"])
-    groups = usable.groupby(["indicator", "year", "role"], sort=False)
-    count = groups["district"].transform("nunique")
-    keys = [usable["indicator"], usable["year"], usable["role"]]
+    # one integer per (indicator, year, role): grouping on it is far cheaper than on text
+    key = usable.groupby(["indicator", "year", "role"], sort=False).ngroup()
+    count = key.map(key.value_counts())
+    keys = [key]
     median = logs.groupby(keys).transform("median")
     deviation = (logs - median).abs()
     mad = deviation.groupby(keys).transform("median")

@@ -10,14 +10,16 @@ KEY = ["file", "district", "year", "role"]
 OPERATORS = {"≤": operator.le, "<": operator.lt, "≥": operator.ge, ">": operator.gt}
 
 
-def _pairs(t: pd.DataFrame, catalog):
+def _pairs(t: pd.DataFrame, catalog, carried: tuple[str, ...] = ()):
     """For each relation of the catalog: the rows of the left indicator with the right's value."""
-    values = t[t["indicator"].notna() & t["value"].notna()]
+    involved = {i.code for i in catalog.indicators if i.relations}
+    involved |= {r.other for i in catalog.indicators for r in i.relations}
+    values = t[t["indicator"].isin(involved) & t["value"].notna()]
     values = values.drop_duplicates([*KEY, "indicator"])
     for ind in catalog.indicators:
         for relation in ind.relations:
             left = values[values["indicator"] == ind.code]
-            right = values[values["indicator"] == relation.other][[*KEY, "value", "cell"]]
+            right = values[values["indicator"] == relation.other][[*KEY, "value", *carried]]
             if left.empty or right.empty:
                 continue
             joined = left.reset_index().merge(right, on=KEY, suffixes=("", "_other"))
@@ -34,7 +36,7 @@ def _passes(t: pd.DataFrame, catalog) -> pd.Series:
 
 def _details(t: pd.DataFrame, catalog, failing: pd.Index) -> dict:
     details = {}
-    for _ind, relation, joined in _pairs(t, catalog):
+    for _ind, relation, joined in _pairs(t, catalog, ("cell",)):
         other = catalog.indicator(relation.other)
         for index, row in joined[joined.index.isin(failing)].iterrows():
             details[index] = {

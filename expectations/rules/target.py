@@ -13,10 +13,14 @@ def _below_city_passes(t: pd.DataFrame, catalog) -> pd.Series:
         & (t["year_num"] >= t["catalog_target_year"])
         & (t["catalog_comparator"] != "≈")
     )
+    result = pd.Series(True, index=t.index)
+    rows = t[applies]
     ok = meets(
-        t["value"], t["catalog_comparator"], t["catalog_target"], t["catalog_high"], t["tolerance"]
-    )
-    return ~(applies & ~ok)
+        rows["value"], rows["catalog_comparator"], rows["catalog_target"], rows["catalog_high"],
+        rows["tolerance"],
+    )  # fmt: skip
+    result[rows.index[~ok.to_numpy()]] = False
+    return result
 
 
 def _below_city_describe(row, extra: dict) -> tuple[str, str]:
@@ -26,6 +30,8 @@ def _below_city_describe(row, extra: dict) -> tuple[str, str]:
 
 
 def _unmet_passes(t: pd.DataFrame, catalog) -> pd.Series:
+    result = pd.Series(True, index=t.index)
+    t = t[(t["role"] == "actual") & (t["year_num"] == t["catalog_target_year"])]
     own = t["own_target"].where(t["own_target_year"] == t["year_num"])
     use_catalog = own.isna() & ~t["additive"].fillna(True).astype(bool)
     in_target_year = (t["role"] == "actual") & (t["year_num"] == t["catalog_target_year"])
@@ -37,7 +43,8 @@ def _unmet_passes(t: pd.DataFrame, catalog) -> pd.Series:
         (rising & (t["value"] >= own - 1e-9)) | (~rising & (t["value"] <= own + 1e-9))
     ) | own.isna()
     ok = own_ok & (catalog_ok | ~use_catalog)
-    return ~(in_target_year & ~ok)
+    result[t.index[(in_target_year & ~ok).to_numpy()]] = False
+    return result
 
 
 def _unmet_describe(row, extra: dict) -> tuple[str, str]:

@@ -1,0 +1,65 @@
+"""Builds the benchmark inputs under out/bench: a 375,000-row workbook and 1,000 district files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from indicators import load  # noqa: E402
+from submissions.samples import plausible_values  # noqa: E402
+from submissions.template import write_template  # noqa: E402
+
+OUT = ROOT / "out" / "bench"
+
+
+def long_workbook(districts: int = 3000, path: Path | None = None) -> Path:
+    """districts × 25 indicators × 5 years, one value per row (openpyxl write-only mode)."""
+    from openpyxl import Workbook
+
+    path = path or OUT / f"long-{districts}.xlsx"
+    if path.exists():
+        return path
+    catalog = load("yantai").catalog
+    values = plausible_values(catalog, 2024)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("数据")
+    sheet.append(["区县", "年份", "指标", "数值", "单位"])
+    names = {
+        code: (catalog.indicator(code).name, catalog.indicator(code).unit or "") for code in values
+    }
+    for number in range(districts):
+        district = f"第{number + 1:04d}区"
+        for code, by_year in values.items():
+            name, unit = names[code]
+            for year, value in by_year.items():
+                sheet.append([district, year, name, value, unit])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def district_files(count: int = 1000, folder: Path | None = None) -> Path:
+    """`count` wide-layout district workbooks of the 25 Yantai table indicators."""
+    folder = folder or OUT / f"inbox-{count}"
+    if folder.is_dir() and len(list(folder.glob("*.xlsx"))) == count:
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    loaded = load("yantai")
+    catalog = loaded.catalog.model_copy(
+        update={"indicators": tuple(i for i in loaded.catalog.indicators if i.required)}
+    )
+    first = folder / "district-0000.xlsx"
+    units = catalog.reporting_units.required
+    write_template(first, catalog, units[0], 2023, plausible_values(catalog, 2023))
+    content = first.read_bytes()
+    for number in range(1, count):
+        (folder / f"district-{number:04d}.xlsx").write_bytes(content)
+    return folder
+
+
+if __name__ == "__main__":
+    print(long_workbook())
+    print(district_files())
