@@ -171,11 +171,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         if path.is_dir():
             raise UsageError(f"{path} 是目录；校验目录请用 validate.py batch")
     from expectations import validate
-    from submissions import read_submission
+    from submissions import read_submissions
 
-    submissions = [
-        read_submission(p, loaded.catalog, year=args.year, district=args.district) for p in paths
-    ]
+    submissions = read_submissions(paths, loaded.catalog, year=args.year, district=args.district)
     outcome = validate(submissions, loaded, fail_fast=args.fail_fast)
     return _write_outputs(outcome, args)
 
@@ -186,7 +184,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if not directory.is_dir():
         raise UsageError(f"目录不存在：{directory}")
     from expectations import validate
-    from submissions import read_submission
+    from submissions import read_submissions
     from submissions.store import BatchCache
 
     files = sorted(
@@ -196,26 +194,25 @@ def cmd_batch(args: argparse.Namespace) -> int:
         and not any(part.startswith(SKIPPED_NAMES) for part in p.relative_to(directory).parts)
     )
     cache = BatchCache(loaded.catalog.id)
-    submissions = []
-    skipped = 0
     progress = _progress(len(files))
-    for path in files:
-        key = str(path.resolve())
-        submission = None
-        if not args.force:
+    cached: dict[Path, object] = {}
+    if not args.force:
+        for path in files:
             try:
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
             except OSError:
-                digest = ""
-            submission = cache.get(key, digest, loaded.version)
+                continue
+            submission = cache.get(str(path.resolve()), digest, loaded.version)
             if submission is not None:
                 submission.file = str(path)
-                skipped += 1
-        if submission is None:
-            submission = read_submission(path, loaded.catalog)
-            cache.put(key, submission, loaded.version)
-        submissions.append(submission)
-        progress(path)
+                cached[path] = submission
+                progress(path)
+    fresh = [path for path in files if path not in cached]
+    read = dict(zip(fresh, read_submissions(fresh, loaded.catalog, progress=progress), strict=True))
+    for path, submission in read.items():
+        cache.put(str(path.resolve()), submission, loaded.version)
+    submissions = [cached.get(path) or read[path] for path in files]
+    skipped = len(cached)
     cache.save()
     if skipped:
         _log(

@@ -12,7 +12,7 @@ from submissions.finding import (
     a1,
     severity_for,
 )
-from submissions.reader import TIDY_COLUMNS, Submission, read_submission
+from submissions.reader import TIDY_COLUMNS, Submission, read_submission, read_submissions
 
 __all__ = [
     "CATEGORIES",
@@ -27,5 +27,6 @@ __all__ = [
     "Submission",
     "a1",
     "read_submission",
+    "read_submissions",
     "severity_for",
 ]

@@ -1,0 +1,84 @@
+"""Measures the budgets of issue 3 and prints them: `make bench` (or python bench/run_all.py)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from corpus import OUT, district_files, long_workbook  # noqa: E402
+
+PYTHON = sys.executable
+CALAMINE_ONLY = (
+    "import sys, python_calamine; "
+    "python_calamine.CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()"
+)
+
+
+def timed(args: list[str], repeat: int = 3) -> tuple[float, int]:
+    """Median wall time of a command, and its peak RSS in MB (children's maximum)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return statistics.median(times), peak_kb // 1024
+
+
+def validate_cmd(*args: str) -> list[str]:
+    return [PYTHON, str(ROOT / "validate.py"), *args]
+
+
+def main() -> int:
+    env_note = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    print(f"benchmarks ({env_note}); inputs under {OUT}")
+    failures = []
+
+    big = long_workbook()
+    calamine, _ = timed([PYTHON, "-c", CALAMINE_ONLY, str(big)])
+    # ru_maxrss is the maximum over all children so far: measure the check in a fresh process.
+    probe = subprocess.run(
+        ["/usr/bin/time", "-f", "%e %M", *validate_cmd("check", str(big), "--catalog", "yantai",
+                                                        "--json", str(OUT / "long.json"))],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    seconds, kb = probe.stderr.strip().splitlines()[-1].split()
+    check_s, rss_mb = float(seconds), int(kb) // 1024
+    ratio = check_s / calamine
+    print(f"375,000-row long workbook: calamine alone {calamine:.2f} s; check {check_s:.2f} s")
+    print(f"  = {ratio:.2f}x calamine (budget 2x); peak RSS {rss_mb} MB (budget 600 MB)")
+    if check_s > 2 * calamine:
+        failures.append("long workbook time")
+    if rss_mb > 600:
+        failures.append("long workbook memory")
+
+    inbox = district_files()
+    batch_s, _ = timed(validate_cmd("batch", str(inbox), "--catalog", "yantai", "--force",
+                                    "--json", str(OUT / "batch.json")), repeat=2)  # fmt: skip
+    rate = 1000 / batch_s
+    print(f"1,000 district files, batch --force: {batch_s:.2f} s = {rate:.0f} files/s (budget 100)")
+    if rate < 100:
+        failures.append("batch rate")
+
+    one = ROOT / "submissions" / "examples" / "yantai" / "芝罘区-2023.xlsx"
+    pandera_s, _ = timed([PYTHON, "-c", "import pandera.pandas"], repeat=5)
+    cold_s, _ = timed(validate_cmd("check", str(one), "--catalog", "yantai"), repeat=5)
+    print(f"cold check of one district file: {cold_s:.2f} s; pandera import {pandera_s:.2f} s")
+    print(f"  = {cold_s / pandera_s:.2f}x (budget 2x)")
+    if cold_s > 2 * pandera_s:
+        failures.append("cold start")
+
+    print("over budget: " + ", ".join(failures) if failures else "all budgets met")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
