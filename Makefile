@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Debian packages the browser and spreadsheet tests drive (never downloaded at run time).
+SYSTEM_PACKAGES := chromium libreoffice-calc-nogui fonts-noto-cjk
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench sysdeps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,12 +14,20 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+sysdeps:
+	@if command -v chromium >/dev/null && command -v libreoffice >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing $(SYSTEM_PACKAGES) from Debian"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	else echo "note: chromium/libreoffice missing and not root: their tests will be skipped"; fi
+
 demo: $(STAMP)
 	$(PY) validate.py batch submissions/examples/yantai --catalog yantai --force \
-	    --json out/demo/yantai.json ; test $$? -le 1
+	    --json out/demo/yantai.json --csv out/demo/yantai-findings.csv \
+	    --html out/demo/yantai --annotate out/demo/yantai-annotated ; test $$? -le 1
 	$(PY) validate.py batch submissions/examples/liuzhou --catalog liuzhou --force \
-	    --json out/demo/liuzhou.json ; test $$? -le 1
-	@echo "结果已写入 out/demo/ （JSON 报告）"
+	    --json out/demo/liuzhou.json --html out/demo/liuzhou ; test $$? -le 1
+	@echo "结果：out/demo/（JSON、CSV、标注副本）；汇总页：out/demo/yantai/index.html、out/demo/liuzhou/index.html"
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -27,7 +37,7 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-test: lint
+test: lint sysdeps
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -73,6 +73,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalog", required=True, metavar="ID", help="指标体系 ID 或 YAML 文件")
     parser.add_argument("--json", dest="json_path", metavar="PATH", help="写出 JSON 报告")
     parser.add_argument("--csv", dest="csv_path", metavar="PATH", help="写出问题清单 CSV")
+    parser.add_argument(
+        "--html", dest="html_dir", metavar="DIR", help="写出 HTML 报告（汇总页和每个文件一页）"
+    )
+    parser.add_argument(
+        "--annotate", dest="annotate_dir", metavar="DIR", help="写出标注了问题的工作簿副本"
+    )
     parser.add_argument("--fail-fast", action="store_true", help="遇到第一条错误即停止该文件的校验")
 
 
@@ -174,6 +180,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from submissions import read_submissions
 
     submissions = read_submissions(paths, loaded.catalog, year=args.year, district=args.district)
+    args.sources = {str(p): p for p in paths}
     outcome = validate(submissions, loaded, fail_fast=args.fail_fast)
     return _write_outputs(outcome, args)
 
@@ -212,6 +219,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     for path, submission in read.items():
         cache.put(str(path.resolve()), submission, loaded.version)
     submissions = [cached.get(path) or read[path] for path in files]
+    args.sources = {str(p): p for p in files}
     skipped = len(cached)
     cache.save()
     if skipped:
@@ -259,6 +267,16 @@ def _write_outputs(outcome, args: argparse.Namespace) -> int:
     if args.csv_path:
         write_csv(outcome, Path(args.csv_path))
         _log(f"问题清单已写入 {args.csv_path}")
+    if args.html_dir:
+        from reports.html import write_html
+
+        dashboard = write_html(outcome, Path(args.html_dir))
+        _log(f"HTML 报告已写入 {dashboard}")
+    if args.annotate_dir:
+        from reports.annotate import write_annotated
+
+        written = write_annotated(outcome, Path(args.annotate_dir), getattr(args, "sources", {}))
+        _log(f"已写出 {len(written)} 个标注副本到 {args.annotate_dir}")
     if not args.json_path:
         print(summary(outcome))
     return EXIT_ERRORS if outcome.has_errors else EXIT_OK

@@ -68,6 +68,14 @@ def main() -> int:
     if rate < 100:
         failures.append("batch rate")
 
+    html_s, _ = timed(validate_cmd("batch", str(inbox), "--catalog", "yantai", "--force",
+                                   "--json", str(OUT / "batch.json"), "--html", str(OUT / "html")),
+                      repeat=2)  # fmt: skip
+    extra = html_s / batch_s - 1
+    print(f"  with --html: {html_s:.2f} s = +{extra:.0%} (budget +30%)")
+    if extra > 0.30:
+        failures.append("html overhead")
+
     one = ROOT / "submissions" / "examples" / "yantai" / "芝罘区-2023.xlsx"
     pandera_s, _ = timed([PYTHON, "-c", "import pandera.pandas"], repeat=5)
     cold_s, _ = timed(validate_cmd("check", str(one), "--catalog", "yantai"), repeat=5)

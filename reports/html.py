@@ -1,0 +1,303 @@
+"""Self-contained Chinese HTML: one page per submission and a dashboard across districts."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+
+from expectations.engine import Outcome, Result
+from submissions import CATEGORY_LABELS, SEVERITY_LABELS
+from submissions.finding import SEVERITY_RANK
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATUS_LABELS = {"ok": "通过", "warning": "有警告", "error": "有错误", "unreadable": "无法读取"}
+STATUS_RANK = {"unreadable": 0, "error": 1, "warning": 2, "ok": 3}
+LAYOUT_LABELS = {"wide": "宽表", "long": "长表"}
+MARKS = {"error": "✕", "warning": "!", "ok": "✓", "none": "—", "unreadable": "?"}
+
+_ENVIRONMENT: Environment | None = None
+
+
+def environment() -> Environment:
+    """Autoescaping everywhere: every value that came from a spreadsheet is shown as text."""
+    global _ENVIRONMENT
+    if _ENVIRONMENT is None:
+        _ENVIRONMENT = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _ENVIRONMENT
+
+
+def page_name(position: int, result: Result) -> str:
+    """Never the uploaded file's own name: a number and the content hash."""
+    return f"{position + 1:04d}-{result.submission.sha256[:12]}.html"
+
+
+def write_html(outcome: Outcome, folder: Path, validated_at: str | None = None) -> Path:
+    """Write index.html and submissions/*.html under `folder`; return the dashboard's path."""
+    validated_at = validated_at or datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    pages = folder / "submissions"
+    pages.mkdir(parents=True, exist_ok=True)
+    values = _values_by_file(outcome)
+    template = environment().get_template("submission.html")
+    links = []
+    for position, result in enumerate(outcome.results):
+        name = page_name(position, result)
+        links.append(f"submissions/{name}")
+        page = submission_page(
+            outcome, result, values.get(result.submission.file, {}), validated_at
+        )
+        page["dashboard_link"] = "../index.html"
+        (pages / name).write_text(template.render(page=page), encoding="utf-8")
+    dashboard = folder / "index.html"
+    page = dashboard_page(outcome, links, validated_at, values)
+    dashboard.write_text(
+        environment().get_template("dashboard.html").render(page=page, marks=MARKS),
+        encoding="utf-8",
+    )
+    return dashboard
+
+
+def _finding_row(finding) -> dict:
+    return {
+        "severity": finding.severity,
+        "severity_label": SEVERITY_LABELS[finding.severity],
+        "rank": SEVERITY_RANK[finding.severity],
+        "category_label": CATEGORY_LABELS.get(finding.category, finding.category),
+        "indicator_name": finding.indicator_name,
+        "year": finding.year,
+        "sheet": finding.sheet,
+        "cell": finding.cell,
+        "value": finding.value,
+        "expected": finding.expected,
+        "message": finding.message,
+        "explanation": finding.explanation,
+        "rule": finding.rule,
+    }
+
+
+def _values_by_file(outcome: Outcome) -> dict:
+    """file → indicator code → list of (role, year, value, raw, cell), read once for all pages."""
+    table = outcome.table
+    found: dict = defaultdict(lambda: defaultdict(list))
+    if table is None or table.empty:
+        return found
+    known = table[table["indicator"].notna()]
+    columns = ["file", "indicator", "role", "year", "value", "raw", "cell"]
+    # plain lists first: iterating pandas' nullable Int64 column row by row is slow
+    year = known["year"].astype("float64").tolist()
+    lists = [known[c].tolist() if c != "year" else year for c in columns]
+    for file, code, role, year, value, raw, cell in zip(*lists, strict=True):
+        found[file][code].append((role, year, value, raw, cell))
+    return found
+
+
+def submission_page(outcome: Outcome, result: Result, values: dict, validated_at: str) -> dict:
+    submission = result.submission
+    catalog = outcome.loaded.catalog
+    findings = result.findings
+    severity_counts = Counter(f.severity for f in findings)
+    category_counts = Counter(f.category for f in findings)
+    worst_by_code: dict[str, str] = {}
+    flagged_cells = {f.cell for f in findings if f.cell}
+    for finding in findings:
+        if finding.indicator:
+            current = worst_by_code.get(finding.indicator)
+            if current is None or SEVERITY_RANK[finding.severity] < SEVERITY_RANK[current]:
+                worst_by_code[finding.indicator] = finding.severity
+    who = " ".join(
+        x for x in (submission.district, f"{submission.year}年" if submission.year else None) if x
+    )
+    return {
+        "title": f"{who or submission.file} 指标填报校验结果",
+        "status": result.status,
+        "status_label": STATUS_LABELS[result.status],
+        "errors": severity_counts.get("error", 0),
+        "warnings": severity_counts.get("warning", 0),
+        "file": submission.file,
+        "district": submission.district,
+        "year": submission.year,
+        "kind": submission.kind,
+        "layout": submission.layout,
+        "layout_label": LAYOUT_LABELS.get(submission.layout or "", ""),
+        "sha256": submission.sha256,
+        "catalog_name": catalog.name,
+        "catalog_id": catalog.id,
+        "catalog_version": outcome.loaded.version,
+        "validated_at": validated_at,
+        "severity_counts": [
+            (SEVERITY_LABELS[s], n)
+            for s, n in sorted(severity_counts.items(), key=lambda i: SEVERITY_RANK[i[0]])
+        ],
+        "category_counts": [
+            (CATEGORY_LABELS.get(c, c), n) for c, n in category_counts.most_common()
+        ],
+        "findings": [_finding_row(f) for f in findings],
+        "indicators": []
+        if submission.unreadable
+        else _indicator_rows(catalog, values, worst_by_code, flagged_cells),
+        "dashboard_link": None,
+    }
+
+
+def _indicator_rows(catalog, values: dict, worst_by_code: dict, flagged_cells: set) -> list[dict]:
+    rows = []
+    for ind in catalog.indicators:
+        entries = values.get(ind.code, [])
+        if not ind.required and all(e[2] != e[2] for e in entries):
+            continue  # an optional indicator the district left blank
+        baseline = next((e for e in entries if e[0] == "baseline" and e[2] == e[2]), None)
+        targets = [e for e in entries if e[0] == "target" and e[2] == e[2]]
+        target = max(targets, key=lambda e: e[1]) if targets else None
+        actuals = sorted((e for e in entries if e[0] == "actual"), key=lambda e: e[1])
+        base_value = baseline[2] if baseline else (ind.baseline.value if ind.baseline else None)
+        target_value = target[2] if target else ind.target.value
+        latest = next((e[2] for e in reversed(actuals) if e[2] == e[2]), None)
+        progress, progress_sort = _progress(base_value, latest, target_value)
+        worst = worst_by_code.get(ind.code, "ok" if entries else "none")
+        rows.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit,
+                "binding": ind.binding,
+                "baseline": _shown(base_value)
+                + ("" if baseline else "（全市）" if ind.baseline else ""),
+                "actuals": [
+                    {
+                        "year": int(e[1]) if e[1] == e[1] and e[1] is not None else "",
+                        "shown": _shown(e[2]) if e[2] == e[2] else (e[3] or "空白"),
+                        "raw": e[3],
+                        "flagged": e[4] in flagged_cells,
+                    }
+                    for e in actuals
+                ],
+                "target": _shown(target_value) + ("" if target else "（全市）"),
+                "city_target": f"{ind.target.year}年 {ind.target.text}",
+                "chart": _chart(base_value, [(e[1], e[2]) for e in actuals], target_value),
+                "progress": progress,
+                "progress_sort": progress_sort,
+                "worst": worst,
+                "worst_label": {"ok": "无问题", "none": "未填报"}.get(
+                    worst, SEVERITY_LABELS.get(worst, "")
+                ),
+            }
+        )
+    return rows
+
+
+def _shown(value) -> str:
+    if value is None or value != value:
+        return "—"
+    text = f"{float(value):.4f}".rstrip("0").rstrip(".")  # display only: 4 decimals at most
+    return "0" if text in ("-0", "") else text
+
+
+def _progress(base, latest, target) -> tuple[str, str]:
+    if None in (base, latest, target) or latest != latest or target == base:
+        return "", "-1"
+    share = (latest - base) / (target - base)
+    return f"{share:.0%}", f"{share:.4f}"
+
+
+def _chart(base, actuals: list[tuple], target) -> str:
+    """A 150×36 inline SVG: baseline and actuals as a line, the target as a dashed level."""
+    points = ([base] if base is not None else []) + [
+        v for _, v in actuals if v == v and v is not None
+    ]
+    if not points or target is None:
+        return ""
+    low, high = min([*points, target]), max([*points, target])
+    span = (high - low) or 1.0
+    width, height, pad = 150.0, 36.0, 4.0
+    step = (width - 2 * pad) / max(1, len(points))
+
+    def y(value: float) -> float:
+        return height - pad - (value - low) / span * (height - 2 * pad)
+
+    line = " ".join(f"{pad + i * step:.1f},{y(v):.1f}" for i, v in enumerate(points))
+    target_y = y(target)
+    return (
+        f'<svg class="progress" width="150" height="36" viewBox="0 0 150 36" role="img" '
+        f'aria-label="进度图"><line x1="{pad}" y1="{target_y:.1f}" x2="{width - pad}" '
+        f'y2="{target_y:.1f}" stroke="#2f855a" stroke-dasharray="4 3"/>'
+        f'<polyline fill="none" stroke="#3b6ea8" stroke-width="2" points="{line}"/></svg>'
+    )
+
+
+def dashboard_page(
+    outcome: Outcome, links: list[str], validated_at: str, values: dict | None = None
+) -> dict:
+    catalog = outcome.loaded.catalog
+    columns = [
+        {"code": i.code, "name": i.name, "short": i.name[:12]}
+        for i in catalog.indicators
+        if i.required
+    ]
+    rows = []
+    submitted = set()
+    statuses = Counter()
+    for result, link in zip(outcome.results, links, strict=True):
+        submission = result.submission
+        statuses[result.status] += 1
+        districts = submission.districts or [submission.district]
+        submitted.update(d for d in districts if d)
+        worst: dict[str, str] = {}
+        for finding in result.findings:
+            if finding.indicator:
+                current = worst.get(finding.indicator)
+                if current is None or SEVERITY_RANK[finding.severity] < SEVERITY_RANK[current]:
+                    worst[finding.indicator] = finding.severity
+        if values is not None:
+            present = set(values.get(submission.file, {}))
+        else:
+            present = (
+                set(submission.table["indicator"].dropna()) if not submission.table.empty else set()
+            )
+        cells = []
+        for column in columns:
+            if result.status == "unreadable":
+                cells.append("unreadable")
+            elif column["code"] in worst:
+                cells.append(worst[column["code"]])
+            else:
+                cells.append("ok" if column["code"] in present else "none")
+        label = "、".join(d for d in districts if d) or Path(submission.file).name
+        rows.append(
+            {
+                "label": label,
+                "year": submission.year,
+                "status": result.status,
+                "status_label": STATUS_LABELS[result.status],
+                "rank": STATUS_RANK[result.status],
+                "errors": result.count("error"),
+                "warnings": result.count("warning"),
+                "cells": cells,
+                "link": link,
+            }
+        )
+    worst_status = min(statuses, key=lambda s: STATUS_RANK[s], default="ok")
+    return {
+        "title": f"{catalog.jurisdiction}“一老一小”指标填报汇总",
+        "status": worst_status,
+        "submitted": len(outcome.results),
+        "ok": statuses["ok"],
+        "warning": statuses["warning"],
+        "error": statuses["error"],
+        "unreadable": statuses["unreadable"],
+        "catalog_name": catalog.name,
+        "catalog_id": catalog.id,
+        "catalog_version": outcome.loaded.version,
+        "validated_at": validated_at,
+        "missing_required": [u for u in catalog.reporting_units.required if u not in submitted],
+        "missing_optional": [u for u in catalog.reporting_units.optional if u not in submitted],
+        "batch_findings": [_finding_row(f) for f in outcome.batch_findings],
+        "columns": columns,
+        "rows": rows,
+    }

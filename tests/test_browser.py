@@ -1,0 +1,66 @@
+"""The reports opened from disk in Debian's Chromium, the way a reviewer opens them."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reports.html import write_html
+from tests.conftest import cell_of, district_file, run
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is missing: .ci/run installs it")
+        pytest.skip("needs Debian's chromium (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_pages_work_offline_with_no_requests(tmp_path, yantai, browser):
+    cell = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
+    paths = [
+        district_file(tmp_path, yantai),
+        district_file(
+            tmp_path, yantai, district="福山区", changes={cell: "<img src=x onerror=alert(1)>"}
+        ),
+    ]
+    dashboard = write_html(run(paths, yantai), tmp_path / "html")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests, dialogs = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.goto(dashboard.as_uri())
+    assert page.locator("#matrix tbody tr").count() == 2
+    page.fill("input[data-filter-for='matrix']", "福山")
+    assert page.locator("#matrix tbody tr:visible").count() == 1
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+
+    page.click("#matrix tbody tr:visible a")
+    page.wait_for_load_state()
+    assert page.locator("#findings").is_visible()
+    assert page.locator("#findings tbody tr").count() >= 1
+    assert page.get_by_text(cell).first.is_visible()
+    page.screenshot(path=str(tmp_path / "submission.png"), full_page=True)
+
+    external = [url for url in requests if not url.startswith("file://")]
+    assert external == [] and dialogs == []
+    assert (tmp_path / "submission.png").stat().st_size > 10_000
+    keep = os.environ.get("SCREENSHOT_DIR")
+    if keep:
+        for name in ("dashboard.png", "submission.png"):
+            shutil.copy(tmp_path / name, Path(keep) / name)

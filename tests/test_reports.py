@@ -1,0 +1,165 @@
+"""Reports people read: HTML pages parsed as HTML, annotated workbooks reopened and converted."""
+
+import os
+import re
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from bs4 import BeautifulSoup
+
+from reports.annotate import write_annotated
+from reports.html import write_html
+from tests.conftest import cell_of, district_file, run
+
+Y = 2023
+EXTERNAL = re.compile(r"^(https?:|//|ftp:)", re.IGNORECASE)
+
+
+@pytest.fixture
+def outcome_and_paths(tmp_path, yantai):
+    bad = cell_of(yantai.catalog, Y, "nursing_bed_share", Y)
+    text = cell_of(yantai.catalog, Y, "childcare_places", Y)
+    paths = [
+        district_file(tmp_path, yantai),
+        district_file(
+            tmp_path,
+            yantai,
+            district="福山区",
+            changes={bad: 125, text: "<script>alert(1)</script>"},
+            notes={"nursing_bed_share": "<b>口径</b>调整"},
+        ),
+    ]
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 broken")
+    paths.append(broken)
+    return run(paths, yantai), paths, {"bad": bad, "text": text}
+
+
+def _soup(path):
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_submission_page(tmp_path, outcome_and_paths):
+    outcome, _paths, cells = outcome_and_paths
+    write_html(outcome, tmp_path / "html")
+    pages = sorted((tmp_path / "html" / "submissions").glob("*.html"))
+    assert len(pages) == 3
+    clean, bad, broken = (_soup(p) for p in pages)
+    assert clean.find(id="status").get_text().startswith("通过")
+    assert bad.find(id="status").get_text().startswith("有错误")
+    assert broken.find(id="status").get_text().startswith("无法读取")
+    rows = bad.find(id="findings").find("tbody").find_all("tr")
+    result = outcome.results[1]
+    assert len(rows) == len(result.findings)
+    positions = [row.find_all("td")[4].get_text() for row in rows]
+    assert f"指标填报!{cells['bad']}" in positions and f"指标填报!{cells['text']}" in positions
+    facts = bad.find(id="facts").get_text()
+    assert result.submission.sha256 in facts and "福山区" in facts and "yantai" in facts
+    indicators = bad.find(id="indicators").find("tbody").find_all("tr")
+    assert len(indicators) == 25
+    binding = [r for r in indicators if r.find(class_="binding")]
+    assert len(binding) == sum(
+        1 for i in outcome.loaded.catalog.indicators if i.required and i.binding
+    )
+    assert all(r.find("svg") for r in indicators if r.find_all("td")[3].get_text().strip())
+    assert "口径" in bad.find(id="findings").get_text()  # the 备注 explanation is shown
+
+
+def test_spreadsheet_text_is_escaped_and_nothing_is_external(tmp_path, outcome_and_paths):
+    outcome, _paths, _cells = outcome_and_paths
+    dashboard = write_html(outcome, tmp_path / "html")
+    for page in [dashboard, *(tmp_path / "html" / "submissions").glob("*.html")]:
+        text = page.read_text(encoding="utf-8")
+        soup = BeautifulSoup(text, "html.parser")
+        assert len(soup.find_all("script")) == 1 and not soup.find("script").get("src")
+        assert not soup.find_all("b")  # the <b> from a 备注 cell stays text
+        for tag in soup.find_all(True):
+            for attribute in ("src", "href", "action", "data"):
+                value = tag.get(attribute)
+                assert not (value and EXTERNAL.match(value)), (page, tag)
+        assert "@import" not in text and "url(" not in text
+    bad = (tmp_path / "html" / "submissions").glob("0002-*.html")
+    text = next(bad).read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_dashboard(tmp_path, outcome_and_paths, yantai):
+    outcome, _paths, _cells = outcome_and_paths
+    dashboard = write_html(outcome, tmp_path / "html")
+    soup = _soup(dashboard)
+    rows = soup.find(id="matrix").find("tbody").find_all("tr")
+    assert [r["data-status"] for r in rows] == ["ok", "error", "unreadable"]
+    for row in rows:
+        link = row.find("a")["href"]
+        assert (dashboard.parent / link).is_file()
+        assert len(row.find_all("td")) == 5 + 25
+    bad_row = rows[1].find_all("td")
+    assert "sev-error" in bad_row[5 + 2]["class"]  # 护理型床位占比 is the third indicator
+    missing = [s.get_text() for s in soup.find(id="missing-units").find_all(class_="missing-unit")]
+    assert missing == [
+        u for u in yantai.catalog.reporting_units.required if u not in ("芝罘区", "福山区")
+    ]
+
+
+def test_dashboard_lists_aggregate_findings(tmp_path, yantai):
+    paths = [
+        district_file(tmp_path, yantai, district=d, share=1 / 12)
+        for d in yantai.catalog.reporting_units.required
+    ]
+    outcome = run(paths, yantai)
+    soup = _soup(write_html(outcome, tmp_path / "html"))
+    rows = soup.find(id="aggregate").find("tbody").find_all("tr")
+    assert len(rows) == len(outcome.batch_findings) > 0
+    missing = soup.find(id="missing-units")
+    assert not missing.find_all(class_="missing-unit")  # every required unit has reported
+    assert missing.get_text().strip().startswith("选报未报：烟台经济技术开发区")
+
+
+def test_annotated_workbook(tmp_path, outcome_and_paths):
+    outcome, paths, cells = outcome_and_paths
+    written = write_annotated(outcome, tmp_path / "annotated", {str(p): p for p in paths})
+    assert len(written) == 2  # the broken file has nothing to annotate
+    workbook = openpyxl.load_workbook(written[1])
+    sheet = workbook["指标填报"]
+    assert sheet[cells["bad"]].fill.fgColor.rgb.endswith("FFC7CE")
+    assert "125" in sheet[cells["bad"]].comment.text
+    assert sheet[cells["text"]].comment is not None
+    untouched = cell_of(outcome.loaded.catalog, Y, "institution_beds", Y)
+    assert sheet[untouched].comment is None and sheet[untouched].fill.fgColor.rgb in (
+        None,
+        "00000000",
+    )
+    assert "A1:I1" in {str(r) for r in sheet.merged_cells.ranges}  # merged title kept
+    assert workbook.sheetnames == ["指标填报", "填报说明", "校验问题"]
+    findings = workbook["校验问题"]
+    assert findings.max_row == 1 + len(outcome.results[1].findings)
+    assert sheet.data_validations.dataValidation  # the template's validation survives
+
+
+def test_annotated_csv_submission_becomes_a_workbook(tmp_path, yantai):
+    lines = ["区县,年份,指标,数值", "芝罘区,2023,护理型床位占比,130", "芝罘区,2023,=1+1,5"]
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    outcome = run([path], yantai)
+    (written,) = write_annotated(outcome, tmp_path / "annotated", {str(path): path})
+    sheet = openpyxl.load_workbook(written)["long"]
+    assert sheet["D2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert sheet["C3"].value == "=1+1" and sheet["C3"].data_type == "s"
+
+
+def test_annotated_workbook_opens_in_libreoffice(tmp_path, outcome_and_paths):
+    if not shutil.which("libreoffice"):
+        if os.environ.get("CI"):
+            pytest.fail("Debian's libreoffice is missing: .ci/run installs it")
+        pytest.skip("needs Debian's libreoffice (make test installs it)")
+    outcome, paths, _cells = outcome_and_paths
+    written = write_annotated(outcome, tmp_path / "annotated", {str(p): p for p in paths})
+    result = subprocess.run(
+        ["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+         "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(written[1])],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert list((tmp_path / "pdf").glob("*.pdf"))
