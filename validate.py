@@ -58,6 +58,12 @@ def build_parser() -> Parser:
     template.add_argument("--year", type=int, help="填报年度（缺省为今年）")
     template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
 
+    export = commands.add_parser("export", help="把指标体系导出为 Great Expectations 套件（JSON）")
+    export.add_argument("--catalog", required=True, metavar="ID")
+    export.add_argument(
+        "-o", "--output", metavar="PATH", help="缺省写到 expectations/suites/ID.json"
+    )
+
     catalog = commands.add_parser("catalog", help="指标体系：list / show / lint")
     sub = catalog.add_subparsers(dest="action", required=True, parser_class=Parser)
     sub.add_parser("list", help="列出全部指标体系")
@@ -80,6 +86,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--annotate", dest="annotate_dir", metavar="DIR", help="写出标注了问题的工作簿副本"
     )
     parser.add_argument("--fail-fast", action="store_true", help="遇到第一条错误即停止该文件的校验")
+    parser.add_argument(
+        "--engine", choices=["pandera", "gx"], default="pandera",
+        help="单元格级规则用 pandera（缺省）还是 Great Expectations 运行",
+    )  # fmt: skip
+    parser.add_argument(
+        "--gx-docs", dest="gx_docs", metavar="DIR", help="另外生成 GX Data Docs（需联网加载样式）"
+    )
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
@@ -181,7 +194,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     submissions = read_submissions(paths, loaded.catalog, year=args.year, district=args.district)
     args.sources = {str(p): p for p in paths}
-    outcome = validate(submissions, loaded, fail_fast=args.fail_fast)
+    outcome = validate(submissions, loaded, fail_fast=args.fail_fast, engine=args.engine)
     return _write_outputs(outcome, args)
 
 
@@ -226,7 +239,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         _log(
             f"{skipped} 个文件内容和指标体系版本都未改动，沿用上次读取的结果（--force 可全部重读）"
         )
-    outcome = validate(submissions, loaded, fail_fast=args.fail_fast)
+    outcome = validate(submissions, loaded, fail_fast=args.fail_fast, engine=args.engine)
     return _write_outputs(outcome, args)
 
 
@@ -267,6 +280,11 @@ def _write_outputs(outcome, args: argparse.Namespace) -> int:
     if args.csv_path:
         write_csv(outcome, Path(args.csv_path))
         _log(f"问题清单已写入 {args.csv_path}")
+    if args.gx_docs:
+        from expectations.gx import build_data_docs
+
+        index = build_data_docs(outcome.loaded, outcome.table, Path(args.gx_docs))
+        _log(f"GX Data Docs 已写入 {index}（这些页面从 CDN 加载样式和脚本，离线打开会失去样式）")
     if args.html_dir:
         from reports.html import write_html
 
@@ -305,11 +323,21 @@ def cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    loaded = load(args.catalog)
+    from expectations.gx import suite_path, write_suite
+
+    path = write_suite(loaded, Path(args.output) if args.output else suite_path(loaded.catalog.id))
+    _log(f"GX 期望套件已写入 {path}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "catalog": cmd_catalog,
     "check": cmd_check,
     "batch": cmd_batch,
     "template": cmd_template,
+    "export": cmd_export,
 }
 
 

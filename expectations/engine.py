@@ -42,6 +42,7 @@ class Outcome:
     results: list[Result]
     batch_findings: list[Finding]
     table: pd.DataFrame  # the enriched tidy table of every readable submission
+    engines: dict[str, str] = field(default_factory=dict)  # rule code → engine that ran it
 
     @property
     def has_errors(self) -> bool:
@@ -118,20 +119,33 @@ def failing_rows(table: pd.DataFrame, loaded: LoadedCatalog, fail_fast: bool = F
 
 
 def validate(
-    submissions: list[Submission], loaded: LoadedCatalog, *, fail_fast: bool = False
+    submissions: list[Submission],
+    loaded: LoadedCatalog,
+    *,
+    fail_fast: bool = False,
+    engine: str = "pandera",
 ) -> Outcome:
+    """Run every rule over all submissions at once. With engine="gx" the cell-level rules that
+    Great Expectations expresses run through GX instead; the others stay with pandera."""
+    engines = dict.fromkeys(RULE_CODES, "pandera")
     readable = [s.table for s in submissions if not s.unreadable and not s.table.empty]
     table = pd.concat(readable, ignore_index=True) if readable else None
     if table is None:
-        results = [Result(s, list(s.findings)) for s in submissions]
-        return Outcome(loaded, results, [], pd.DataFrame())
+        results = [Result(s, list(s.findings), engines) for s in submissions]
+        return Outcome(loaded, results, [], pd.DataFrame(), engines)
     with np.errstate(invalid="ignore", divide="ignore"):
         enriched = enrich(table, loaded.catalog)
     failing = failing_rows(enriched, loaded, fail_fast)
+    if engine == "gx":
+        from expectations.gx import GX_RULES, gx_failing_rows
+
+        failing = {code: index for code, index in failing.items() if code not in GX_RULES}
+        failing.update(gx_failing_rows(table, loaded))
+        engines.update(dict.fromkeys(GX_RULES, "gx"))
     by_file: dict[str, list[Finding]] = {s.file: list(s.findings) for s in submissions}
     for code, index in failing.items():
         rule = ROW_RULES[code]
-        for finding in row_findings(rule, enriched, index, loaded):
+        for finding in row_findings(rule, enriched, index, loaded, engines[code]):
             by_file.setdefault(finding.file, []).append(finding)
     batch_findings: list[Finding] = []
     for table_rule in TABLE_RULES.values():
@@ -143,9 +157,9 @@ def validate(
     results = []
     for submission in submissions:
         findings = _dedupe(by_file.get(submission.file, []))
-        engines = dict.fromkeys(RULE_CODES, "pandera")
         results.append(Result(submission, findings, engines))
-    return Outcome(loaded, results, sorted(batch_findings, key=lambda f: f.sort_key), enriched)
+    batch_findings.sort(key=lambda f: f.sort_key)
+    return Outcome(loaded, results, batch_findings, enriched, engines)
 
 
 RULE_CODES = [*ROW_RULES, *TABLE_RULES]

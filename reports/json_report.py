@@ -47,6 +47,7 @@ def document(outcome: Outcome) -> dict:
         "catalog_version": outcome.loaded.version,
         "submissions": [submission_document(r) for r in outcome.results],
         "batch_findings": [finding_document(f) for f in outcome.batch_findings],
+        "engines": dict(outcome.engines),
     }
 
 
