@@ -112,11 +112,14 @@ def classify_header(cells: list, row: int) -> Columns | None:
             elif any(word in text for word in BASELINE_MARKERS):
                 marker = "baseline"
             found.years[col] = (int(match.group(1)), marker)
+    if found.name is None and found.code is not None:
+        found.name = found.code  # a table keyed by 指标代码 rather than by name
     if found.district is not None and found.year is not None and found.value is not None:
         if found.name is not None:
             return found
     if found.name is not None and found.years:
-        found.value = found.district = found.year = None
+        # A wide table may still carry a 区县 column: several districts in one sheet.
+        found.value = found.year = None
         return found
     return None
 

@@ -327,6 +327,7 @@ def _read_wide(sheet: Sheet, head, columns: Columns, catalog: Catalog, out: _Col
             unit_written, unit_col = suffix, columns.name
         attribute = cell_text(_get(cells, columns.attribute)).strip() or None
         note = cell_text(_get(cells, columns.note)).strip() or None
+        row_district = cell_text(_get(cells, columns.district)).strip() or None
         code = indicator.code if indicator else None
         for col, (year, marker) in columns.years.items():
             out.sheet.append(sheet.name)
@@ -335,7 +336,7 @@ def _read_wide(sheet: Sheet, head, columns: Columns, catalog: Catalog, out: _Col
             out.label.append(label)
             out.label_col.append(columns.name)
             out.indicator.append(code)
-            out.district.append(None)
+            out.district.append(row_district)
             out.year.append(year)
             out.marker.append(marker)
             out.raw.append(values[col])
@@ -507,12 +508,13 @@ def _settle_district_and_year(
     years = {y for y in sheet_year.values() if y}
     submission.district = districts.pop() if len(districts) == 1 else None
     submission.year = years.pop() if len(years) == 1 else None
-    if long_only:
+    if long_only or submission.district is None:
         named = {d for d in out.district if d}
         if len(named) == 1:
             submission.district = catalog.district(next(iter(named))) or next(iter(named))
+    districts_in_rows = {sheet for sheet, d in zip(out.sheet, out.district, strict=True) if d}
     for name in facts:
-        if not long_only and sheet_district[name] is None:
+        if not long_only and sheet_district[name] is None and name not in districts_in_rows:
             submission.findings.append(
                 _structure(
                     submission.file,

@@ -248,3 +248,32 @@ def test_hostile_cell_text_is_kept_as_text(tmp_path, yantai):
     finding = next(f for f in outcome.results[0].findings if f.cell == cell)
     assert finding.category == "type" and finding.value == payload
     assert len(finding.message) < 400
+
+
+def test_wide_table_with_a_district_column(tmp_path, yantai):
+    """Several districts in one sheet: 区县 | 指标 | 2021年 | 2025年, the year in the title."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"] = "2023年度一老一小指标汇总"
+    sheet.append(["区县", "指标", "单位", "2021年", "2023年", "2025年"])
+    for district in ("芝罘区", "福山区"):
+        sheet.append([district, "护理型床位占比", "%", 54, 60, 70])
+        sheet.append([district, "托位总数", "个", 1045, 1800, 3000])
+    sheet["E5"] = 160
+    path = tmp_path / "two.xlsx"
+    workbook.save(path)
+    outcome = run([path], yantai)
+    table = outcome.results[0].submission.table
+    assert set(table["district"]) == {"芝罘区", "福山区"}
+    assert ("E5", "range") in pairs(outcome)
+    assert not [p for p in pairs(outcome) if p[1] == "structure"]
+
+
+def test_long_table_keyed_by_indicator_code(tmp_path, yantai):
+    lines = ["区县,年份,指标代码,数值", "芝罘区,2023,nursing_bed_share,62", "芝罘区,2023,no_such,1"]
+    path = tmp_path / "codes.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    outcome = run([path], yantai)
+    table = outcome.results[0].submission.table
+    assert table["indicator"].tolist() == ["nursing_bed_share", None]
+    assert ("C3", "unknown") in pairs(outcome)
