@@ -64,6 +64,22 @@ def build_parser() -> Parser:
         "-o", "--output", metavar="PATH", help="缺省写到 expectations/suites/ID.json"
     )
 
+    serve = commands.add_parser("serve", help="启动上传页面和 API（FastAPI）")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="工作进程数")
+
+    users = commands.add_parser("users", help="账号：add / token")
+    user_actions = users.add_subparsers(dest="action", required=True, parser_class=Parser)
+    add = user_actions.add_parser("add", help="新建账号（密码从标准输入读取）")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", required=True, choices=["district", "reviewer"])
+    add.add_argument("--catalog", required=True, metavar="ID")
+    add.add_argument("--district", metavar="NAME")
+    add.add_argument("--password-stdin", action="store_true", required=True)
+    token = user_actions.add_parser("token", help="生成新的 API 令牌（打印在最后一行）")
+    token.add_argument("name", metavar="NAME")
+
     catalog = commands.add_parser("catalog", help="指标体系：list / show / lint")
     sub = catalog.add_subparsers(dest="action", required=True, parser_class=Parser)
     sub.add_parser("list", help="列出全部指标体系")
@@ -332,7 +348,53 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "reports.service:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return EXIT_OK
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from submissions.database import Store
+
+    store = Store()
+    store.migrate()
+    if args.action == "add":
+        catalog = load(args.catalog).catalog
+        district = None
+        if args.role == "district":
+            district = catalog.district(args.district or "")
+            if district is None:
+                raise UsageError(f"区县账号须用 --district 指定{catalog.jurisdiction}的报送单位")
+        password = sys.stdin.readline().rstrip("\n")
+        if len(password) < 8:
+            raise UsageError("密码至少 8 个字符")
+        if store.account(args.name) is not None:
+            raise UsageError(f"账号“{args.name}”已存在")
+        store.add_account(args.name, args.role, catalog.id, district, password)
+        where = f"，{district}" if district else ""
+        _log(f"已创建账号 {args.name}（{args.role}，{catalog.id}{where}）")
+        return EXIT_OK
+    try:
+        token = store.new_token(args.name)
+    except LookupError as exc:
+        raise UsageError(f"没有账号“{args.name}”") from exc
+    print("API 令牌（只显示这一次）：")
+    print(token)
+    return EXIT_OK
+
+
 COMMANDS = {
+    "serve": cmd_serve,
+    "users": cmd_users,
     "catalog": cmd_catalog,
     "check": cmd_check,
     "batch": cmd_batch,

@@ -77,7 +77,8 @@ def _open_as_workbook(result: Result, source: Path):
     if result.submission.kind in ("xlsx",):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not keep
-            return load_workbook(source)
+            # from bytes: openpyxl judges a path by its extension, stored files have none
+            return load_workbook(io.BytesIO(source.read_bytes()))
     workbook = Workbook()
     workbook.remove(workbook.active)
     content = source.read_bytes()

@@ -37,6 +37,7 @@ def submission_document(result: Result) -> dict:
         },
         "sha256": submission.sha256,
         "layout": submission.layout,
+        "kind": submission.kind,
         "findings": [finding_document(f) for f in result.findings],
     }
 

@@ -1,0 +1,422 @@
+"""The upload page and API: district staff upload and see their report, reviewers see everyone."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import logging
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from fastapi import FastAPI, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.middleware.sessions import SessionMiddleware
+
+from expectations import validate
+from indicators import CatalogError, load
+from reports.html import STATUS_LABELS, environment, submission_page
+from reports.json_report import submission_document
+from submissions import Finding, read_submission
+from submissions.database import Account, Store, StoredSubmission, document_of
+from submissions.store import data_dir
+
+LOG = logging.getLogger("validate.service")
+MAX_UPLOAD = int(os.environ.get("VALIDATE_MAX_UPLOAD", 20 * 1024 * 1024))
+CHUNK = 1024 * 1024
+
+
+class TooLarge(Exception):
+    pass
+
+
+def secret_key() -> str:
+    """From VALIDATE_SECRET_KEY, else made once and kept (0600) in the data directory."""
+    if os.environ.get("VALIDATE_SECRET_KEY"):
+        return os.environ["VALIDATE_SECRET_KEY"]
+    path = data_dir() / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def intake(store: Store, account: Account, original_name: str, content: bytes) -> StoredSubmission:
+    """Keep the file, validate it, store the result: a broken file is stored and reported too."""
+    loaded = load(account.catalog)
+    digest = store.keep_file(content)
+    safe_name = Path(original_name or "upload").name[:200] or "upload"
+    with tempfile.TemporaryDirectory() as folder:
+        # Read from our own copy under a neutral name: the uploaded name is never a path.
+        path = Path(folder) / "upload"
+        path.write_bytes(content)
+        submission = read_submission(
+            path,
+            loaded.catalog,
+            district=account.district,
+            display_name=safe_name,
+        )
+    if (
+        account.role == "district"
+        and submission.district
+        and submission.district != account.district
+    ):
+        submission.findings.append(
+            Finding(
+                rule="district.account",
+                category="structure",
+                severity="error",
+                file=safe_name,
+                value=submission.district,
+                expected=account.district,
+                message=(
+                    f"文件中的填报单位“{submission.district}”与账号所属的“{account.district}”"
+                    "不一致：只能上传本单位的填报表"
+                ),
+            )
+        )
+    district = account.district if account.role == "district" else submission.district
+    submission.district = district
+    outcome = validate([submission], loaded)
+    result = outcome.results[0]
+    document = submission_document(result)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    values = _values(outcome)
+    page = submission_page(outcome, result, values, stamp)
+    row = StoredSubmission(
+        catalog=loaded.catalog.id,
+        catalog_version=loaded.version,
+        district=district,
+        period=submission.year,
+        uploaded_by=account.id,
+        original_name=safe_name,
+        sha256=digest,
+        size=len(content),
+        status=result.status,
+        errors=document["summary"]["errors"],
+        warnings=document["summary"]["warnings"],
+        document=json.dumps(document, ensure_ascii=False),
+        page=json.dumps(page, ensure_ascii=False, default=str),
+    )
+    return store.add_submission(row, document["findings"])
+
+
+def _values(outcome) -> dict:
+    from reports.html import _values_by_file
+
+    found = _values_by_file(outcome)
+    return next(iter(found.values()), {}) if found else {}
+
+
+def create_app(store: Store | None = None) -> FastAPI:
+    store = store or Store()
+    store.migrate()
+    app = FastAPI(title="一老一小指标填报校验", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key(),
+        session_cookie="validate_session",
+        same_site="lax",
+        https_only=os.environ.get("VALIDATE_HTTPS") == "1",
+        max_age=8 * 3600,
+    )
+    web = environment()
+
+    def render(name: str, status_code: int = 200, **context) -> HTMLResponse:
+        return HTMLResponse(web.get_template(f"web/{name}").render(**context), status_code)
+
+    def current(request: Request) -> Account | None:
+        account_id = request.session.get("account")
+        return store.account_by_id(account_id) if account_id else None
+
+    def csrf(request: Request) -> str:
+        if "csrf" not in request.session:
+            request.session["csrf"] = secrets.token_urlsafe(32)
+        return request.session["csrf"]
+
+    def csrf_ok(request: Request, token: str) -> bool:
+        expected = request.session.get("csrf")
+        return bool(expected) and secrets.compare_digest(expected, token or "")
+
+    def bearer(request: Request) -> Account | None:
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("bearer "):
+            return None
+        return store.account_by_token(header[7:].strip())
+
+    async def read_limited(upload: UploadFile) -> bytes:
+        chunks, size = [], 0
+        while chunk := await upload.read(CHUNK):
+            size += len(chunk)
+            if size > MAX_UPLOAD:
+                raise TooLarge
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def too_large_by_header(request: Request) -> bool:
+        length = request.headers.get("content-length")
+        return bool(length and length.isdigit() and int(length) > MAX_UPLOAD + 64 * 1024)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception):  # never a traceback page
+        LOG.exception("internal error on %s", request.url.path)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "服务器内部错误，已记录日志"}, status_code=500)
+        return render(
+            "error.html", 500, message="服务器内部错误，已记录日志，请稍后再试或联系管理员。"
+        )
+
+    @app.exception_handler(TooLarge)
+    async def too_large(request: Request, exc: TooLarge):
+        message = f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB 的上限"
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=413)
+        return render("error.html", 413, message=message)
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request):
+        return render("login.html", csrf=csrf(request), error=None)
+
+    @app.post("/login")
+    def login(
+        request: Request, name: str = Form(""), password: str = Form(""), token: str = Form("")
+    ):
+        if not csrf_ok(request, token):
+            return render("error.html", 403, message="页面已过期，请刷新后重新登录。")
+        account = store.check_password(name, password)
+        if account is None:
+            return render("login.html", 401, csrf=csrf(request), error="账号或密码不正确")
+        request.session.clear()
+        request.session["account"] = account.id
+        return RedirectResponse("/", status_code=303)
+
+    @app.post("/logout")
+    def logout(request: Request, token: str = Form("")):
+        if csrf_ok(request, token):
+            request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request):
+        account = current(request)
+        if account is None:
+            return RedirectResponse("/login", status_code=303)
+        rows = store.submissions(account)
+        catalog = load(account.catalog).catalog
+        return render(
+            "home.html",
+            account=account,
+            catalog=catalog,
+            csrf=csrf(request),
+            rows=list(reversed(rows)),
+            labels=STATUS_LABELS,
+            board=_board(catalog, rows) if account.role == "reviewer" else None,
+        )
+
+    @app.post("/upload")
+    async def upload(request: Request, file: UploadFile, token: str = Form("")):
+        account = current(request)
+        if account is None:
+            return RedirectResponse("/login", status_code=303)
+        if not csrf_ok(request, token):
+            return render("error.html", 403, message="页面已过期，请刷新后重新上传。")
+        if too_large_by_header(request):
+            raise TooLarge
+        content = await read_limited(file)
+        row = intake(store, account, file.filename or "upload", content)
+        return RedirectResponse(f"/submissions/{row.id}", status_code=303)
+
+    @app.get("/submissions/{submission_id}", response_class=HTMLResponse)
+    def result_page(request: Request, submission_id: int):
+        account = current(request)
+        if account is None:
+            return RedirectResponse("/login", status_code=303)
+        row = store.submission(submission_id, account)
+        if row is None:
+            return render("error.html", 404, message="没有这份填报，或您无权查看。")
+        page = json.loads(row.page)
+        page["dashboard_link"] = "/"
+        page["downloads"] = [
+            ("标注了问题的工作簿（.xlsx）", f"/submissions/{row.id}/annotated.xlsx"),
+            ("JSON", f"/submissions/{row.id}/report.json"),
+            ("问题清单（CSV）", f"/submissions/{row.id}/findings.csv"),
+        ]
+        page["file"] = (
+            f"{row.original_name}（第 {row.id} 号上传，{row.uploaded_at:%Y-%m-%d %H:%M}）"
+        )
+        return HTMLResponse(web.get_template("submission.html").render(page=page))
+
+    def _visible(request: Request, submission_id: int):
+        account = current(request) or bearer(request)
+        if account is None:
+            return None, None
+        return account, store.submission(submission_id, account)
+
+    @app.get("/submissions/{submission_id}/report.json")
+    def report_json(request: Request, submission_id: int):
+        _account, row = _visible(request, submission_id)
+        if row is None:
+            return JSONResponse({"error": "没有这份填报"}, status_code=404)
+        return JSONResponse(document_of(row))
+
+    @app.get("/submissions/{submission_id}/findings.csv")
+    def report_csv(request: Request, submission_id: int):
+        _account, row = _visible(request, submission_id)
+        if row is None:
+            return render("error.html", 404, message="没有这份填报，或您无权查看。")
+        return Response(
+            _csv(document_of(row)),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="findings-{row.id}.csv"'},
+        )
+
+    @app.get("/submissions/{submission_id}/annotated.xlsx")
+    def annotated(request: Request, submission_id: int):
+        _account, row = _visible(request, submission_id)
+        if row is None:
+            return render("error.html", 404, message="没有这份填报，或您无权查看。")
+        if row.status == "unreadable":
+            return render("error.html", 409, message="这个文件无法读取，没有可标注的副本。")
+        target = data_dir() / "annotated" / f"{row.id}.xlsx"
+        if not target.exists():
+            _annotate(store, row, target)
+        return FileResponse(
+            target,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename=f"submission-{row.id}-annotated.xlsx",
+        )
+
+    @app.get("/template.xlsx")
+    def template(request: Request, district: str | None = None, year: int | None = None):
+        from submissions.template import write_template
+
+        account = current(request)
+        if account is None:
+            return RedirectResponse("/login", status_code=303)
+        catalog = load(account.catalog).catalog
+        chosen = (
+            account.district if account.role == "district" else catalog.district(district or "")
+        )
+        if chosen is None:
+            return render("error.html", 400, message="请选择报送单位。")
+        year = year or min(
+            datetime.date.today().year - 1, max(i.target.year for i in catalog.indicators)
+        )
+        buffer = io.BytesIO()
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_template(Path(folder) / "t.xlsx", catalog, chosen, year)
+            buffer.write(path.read_bytes())
+        return Response(
+            buffer.getvalue(),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="template-{year}.xlsx"'},
+        )
+
+    @app.post("/api/submissions")
+    async def api_upload(request: Request, file: UploadFile, catalog: str | None = Form(None)):
+        account = bearer(request)
+        if account is None:
+            return JSONResponse({"error": "需要有效的 API 令牌"}, status_code=401)
+        if catalog and catalog != account.catalog:
+            return JSONResponse({"error": f"账号不能向指标体系“{catalog}”报送"}, status_code=403)
+        if too_large_by_header(request):
+            raise TooLarge
+        content = await read_limited(file)
+        row = intake(store, account, file.filename or "upload", content)
+        return JSONResponse(document_of(row), status_code=201)
+
+    @app.get("/api/submissions/{submission_id}")
+    def api_get(request: Request, submission_id: int):
+        account = bearer(request)
+        if account is None:
+            return JSONResponse({"error": "需要有效的 API 令牌"}, status_code=401)
+        row = store.submission(submission_id, account)
+        if row is None:
+            return JSONResponse({"error": "没有这份填报"}, status_code=404)
+        return JSONResponse(document_of(row))
+
+    @app.get("/api/submissions")
+    def api_list(request: Request):
+        account = bearer(request)
+        if account is None:
+            return JSONResponse({"error": "需要有效的 API 令牌"}, status_code=401)
+        return JSONResponse(
+            [
+                {
+                    "id": row.id,
+                    "district": row.district,
+                    "year": row.period,
+                    "status": row.status,
+                    "file": row.original_name,
+                    "uploaded_at": row.uploaded_at.isoformat(timespec="seconds"),
+                }
+                for row in store.submissions(account)
+            ]
+        )
+
+    return app
+
+
+def _board(catalog, rows: list[StoredSubmission]) -> dict:
+    """Latest status per district and period, and who has not submitted for the latest period."""
+    latest: dict[tuple, StoredSubmission] = {}
+    for row in rows:
+        latest[(row.district, row.period)] = row  # rows come in upload order: the last wins
+    periods = sorted({p for _, p in latest if p is not None}, reverse=True)
+    current_period = periods[0] if periods else None
+    units = list(catalog.reporting_units.required) + list(catalog.reporting_units.optional)
+    others = sorted({d for d, _ in latest if d and d not in units})
+    table = []
+    for unit in units + others:
+        table.append((unit, [latest.get((unit, p)) for p in periods]))
+    missing = [u for u in catalog.reporting_units.required if (u, current_period) not in latest]
+    return {"periods": periods, "table": table, "missing": missing, "current": current_period}
+
+
+def _csv(document: dict) -> bytes:
+    import csv
+
+    from reports.csv_report import neutralise
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["严重程度", "类别", "规则", "指标", "年度", "工作表", "单元格", "填报值", "应为", "说明"]
+    )
+    keys = ("severity", "category", "rule", "indicator_name", "year", "sheet", "cell", "value",
+            "expected", "message")  # fmt: skip
+    for f in document["findings"]:
+        writer.writerow([neutralise(f.get(k)) for k in keys])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _annotate(store: Store, row: StoredSubmission, target: Path) -> None:
+    from expectations.engine import Result
+    from reports.annotate import annotate
+    from submissions import Submission
+
+    document = json.loads(row.document)
+    findings = [
+        Finding(**{k: f.get(k) for k in Finding.__dataclass_fields__ if k in f})
+        for f in document["findings"]
+    ]
+    kind = document.get("kind")
+    if kind is None:
+        from submissions.workbook import open_spreadsheet
+
+        kind = open_spreadsheet(Path("upload"), store.file_path(row.sha256).read_bytes()).kind
+    submission = Submission(row.original_name, row.sha256, row.size, None, kind=kind)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    annotate(Result(submission, findings), store.file_path(row.sha256), target)
+
+
+def app_from_environment() -> FastAPI:
+    """For `uvicorn --factory`: the store from DATABASE_URL / VALIDATE_DATA_DIR."""
+    try:
+        return create_app()
+    except CatalogError as exc:  # pragma: no cover - configuration errors surface at start
+        raise SystemExit(str(exc)) from exc
