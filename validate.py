@@ -68,6 +68,7 @@ def build_parser() -> Parser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="工作进程数")
+    serve.add_argument("--access-log", action="store_true", help="逐条记录请求（缺省只记错误）")
 
     users = commands.add_parser("users", help="账号：add / token")
     user_actions = users.add_subparsers(dest="action", required=True, parser_class=Parser)
@@ -358,6 +359,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        access_log=args.access_log,
     )
     return EXIT_OK
 

@@ -124,9 +124,12 @@ def validate(
     *,
     fail_fast: bool = False,
     engine: str = "pandera",
+    across_districts: bool = True,
 ) -> Outcome:
     """Run every rule over all submissions at once. With engine="gx" the cell-level rules that
-    Great Expectations expresses run through GX instead; the others stay with pandera."""
+    Great Expectations expresses run through GX instead; the others stay with pandera.
+    across_districts=False leaves out the level-4 rules: for unrelated files validated together
+    (uploads batched by the service), where one file must not be judged against another."""
     engines = dict.fromkeys(RULE_CODES, "pandera")
     readable = [s.table for s in submissions if not s.unreadable and not s.table.empty]
     table = pd.concat(readable, ignore_index=True) if readable else None
@@ -142,6 +145,8 @@ def validate(
         failing = {code: index for code, index in failing.items() if code not in GX_RULES}
         failing.update(gx_failing_rows(table, loaded))
         engines.update(dict.fromkeys(GX_RULES, "gx"))
+    if not across_districts:
+        failing = {c: i for c, i in failing.items() if ROW_RULES[c].level < 4}
     by_file: dict[str, list[Finding]] = {s.file: list(s.findings) for s in submissions}
     for code, index in failing.items():
         rule = ROW_RULES[code]
@@ -149,6 +154,8 @@ def validate(
             by_file.setdefault(finding.file, []).append(finding)
     batch_findings: list[Finding] = []
     for table_rule in TABLE_RULES.values():
+        if table_rule.level >= 4 and not across_districts:
+            continue
         for finding in table_rule.run(enriched, loaded.catalog, submissions):
             if finding.file is None:
                 batch_findings.append(finding)

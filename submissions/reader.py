@@ -116,6 +116,7 @@ def read_submissions(
     year: int | None = None,
     district: str | None = None,
     display_names: list[str | None] | None = None,
+    districts: list[str | None] | None = None,
     progress=None,
 ) -> list[Submission]:
     """Read many files: cells are collected file by file, the tidy table is built once.
@@ -129,7 +130,8 @@ def read_submissions(
     for position, raw_path in enumerate(paths):
         path = Path(raw_path)
         shown = (display_names or [None] * len(paths))[position]
-        submission, kind = _read_cells(path, shown or str(path), catalog, collected, year, district)
+        fallback = districts[position] if districts is not None else district
+        submission, kind = _read_cells(path, shown or str(path), catalog, collected, year, fallback)
         submissions.append(submission)
         sources[submission.file] = (path, kind)
         if progress:

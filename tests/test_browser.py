@@ -64,3 +64,67 @@ def test_pages_work_offline_with_no_requests(tmp_path, yantai, browser):
     if keep:
         for name in ("dashboard.png", "submission.png"):
             shutil.copy(tmp_path / name, Path(keep) / name)
+
+
+@pytest.fixture
+def live_server(tmp_path, monkeypatch):
+    """The service on a free loopback port, in a thread of this process."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from reports.service import create_app
+    from submissions.database import Store
+
+    monkeypatch.setenv("VALIDATE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("VALIDATE_SECRET_KEY", "browser-test")
+    store = Store(f"sqlite:///{tmp_path / 'e2e.db'}", files=tmp_path / "data" / "files")
+    app = create_app(store)
+    store.add_account("zhifu", "district", "yantai", "芝罘区", "browser password")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_sign_in_upload_see_the_bad_cell_and_download(tmp_path, yantai, browser, live_server):
+    cell = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
+    upload = district_file(tmp_path, yantai, changes={cell: 125}, name="芝罘区-2023.xlsx")
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    outside = []
+    page.on(
+        "request", lambda r: outside.append(r.url) if not r.url.startswith(live_server) else None
+    )
+    page.goto(live_server + "/")
+    page.fill("#name", "zhifu")
+    page.fill("#password", "browser password")
+    page.click("#login")
+    page.set_input_files("#file", str(upload))
+    page.click("#upload")
+    page.wait_for_selector("#findings")
+    assert "有错误" in page.locator("#status").inner_text()
+    assert page.get_by_text(f"指标填报!{cell}").first.is_visible()
+    page.screenshot(path=str(tmp_path / "result.png"), full_page=True)
+    with page.expect_download() as download_info:
+        page.click("#downloads a[href$='annotated.xlsx']")
+    saved = tmp_path / "annotated.xlsx"
+    download_info.value.save_as(saved)
+    import openpyxl
+
+    assert "125" in openpyxl.load_workbook(saved)["指标填报"][cell].comment.text
+    page.goto(live_server + "/")
+    assert page.locator("#history tbody tr").count() == 1
+    assert outside == []
+    context.close()
