@@ -22,6 +22,13 @@ def service(tmp_path, monkeypatch):
     monkeypatch.setenv("VALIDATE_SECRET_KEY", "test-secret")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
     store = Store(url, files=tmp_path / "data" / "files")
+    if os.environ.get("DATABASE_URL"):
+        # a shared server: start every test from an empty schema, migrated afresh
+        from sqlalchemy import text
+
+        with store.engine.begin() as connection:
+            for table in ("findings", "submissions", "accounts", "alembic_version"):
+                connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     from reports.service import create_app
 
     app = create_app(store)
