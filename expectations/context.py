@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from indicators import Catalog
+from submissions.reader import combinations
 
 GROUP = ["file", "district", "indicator"]
 
@@ -91,13 +92,9 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
 
 def _group_ids(table: pd.DataFrame) -> np.ndarray:
     """One integer per (file, district, indicator); -1 where the indicator is unknown."""
-    key = np.zeros(len(table), dtype=np.int64)
-    for column in GROUP:
-        codes, uniques = pd.factorize(table[column].astype(object), use_na_sentinel=True)
-        key = key * (len(uniques) + 1) + (codes + 1)
-    _, ids = np.unique(key, return_inverse=True)
+    ids, _ = combinations(*(table[column] for column in GROUP))
     unknown = pd.isna(table["indicator"].astype(object)).to_numpy()
-    return np.where(unknown, -1, ids.reshape(-1))
+    return np.where(unknown, -1, np.asarray(ids).reshape(-1))
 
 
 def _first_per_group(

@@ -64,6 +64,17 @@ def write_html(outcome: Outcome, folder: Path, validated_at: str | None = None) 
     return dashboard
 
 
+def worst_by_indicator(findings) -> dict[str, str]:
+    """indicator code → the most severe finding's severity."""
+    worst: dict[str, str] = {}
+    for finding in findings:
+        if finding.indicator:
+            current = worst.get(finding.indicator)
+            if current is None or SEVERITY_RANK[finding.severity] < SEVERITY_RANK[current]:
+                worst[finding.indicator] = finding.severity
+    return worst
+
+
 def _finding_row(finding) -> dict:
     return {
         "severity": finding.severity,
@@ -104,13 +115,8 @@ def submission_page(outcome: Outcome, result: Result, values: dict, validated_at
     findings = result.findings
     severity_counts = Counter(f.severity for f in findings)
     category_counts = Counter(f.category for f in findings)
-    worst_by_code: dict[str, str] = {}
+    worst_by_code = worst_by_indicator(findings)
     flagged_cells = {f.cell for f in findings if f.cell}
-    for finding in findings:
-        if finding.indicator:
-            current = worst_by_code.get(finding.indicator)
-            if current is None or SEVERITY_RANK[finding.severity] < SEVERITY_RANK[current]:
-                worst_by_code[finding.indicator] = finding.severity
     who = " ".join(
         x for x in (submission.district, f"{submission.year}年" if submission.year else None) if x
     )
@@ -248,12 +254,7 @@ def dashboard_page(
         statuses[result.status] += 1
         districts = submission.districts or [submission.district]
         submitted.update(d for d in districts if d)
-        worst: dict[str, str] = {}
-        for finding in result.findings:
-            if finding.indicator:
-                current = worst.get(finding.indicator)
-                if current is None or SEVERITY_RANK[finding.severity] < SEVERITY_RANK[current]:
-                    worst[finding.indicator] = finding.severity
+        worst = worst_by_indicator(result.findings)
         if values is not None:
             present = set(values.get(submission.file, {}))
         else:

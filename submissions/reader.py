@@ -641,7 +641,7 @@ def _roles(table: pd.DataFrame, catalog: Catalog, reporting_year: pd.Series) -> 
     table["year"] = pd.array(np.where(np.isnan(year), None, year), dtype="Int64")
 
 
-def _combinations(*columns: pd.Series) -> tuple[np.ndarray, list[tuple]]:
+def combinations(*columns: pd.Series) -> tuple[np.ndarray, list[tuple]]:
     """Codes of each row's combination of values, and the distinct combinations."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
     uniques_by_column = []
@@ -693,7 +693,7 @@ def _values(table: pd.DataFrame, raw: list, catalog: Catalog) -> None:
 
     # Unit conversion per distinct (indicator, written unit, unit in the cell).
     units = {i.code: i.unit for i in catalog.indicators}
-    combo_codes, combo_uniques = _combinations(
+    combo_codes, combo_uniques = combinations(
         table["indicator"], table["unit_written"], table["cell_unit"]
     )
     factors = np.ones(len(combo_uniques))

@@ -50,6 +50,22 @@ def columns_for(catalog: Catalog, year: int) -> Columns:
     return Columns(baseline_year, actual_years, target_year if target_year > year else None)
 
 
+def template_cell(catalog: Catalog, year: int, code: str, value_year: int | None = None) -> str:
+    """A1 address, in a template for reporting year `year`, of an indicator's value for
+    `value_year` (or of its name when value_year is None)."""
+    from openpyxl.utils import get_column_letter
+
+    required, optional = ordered_indicators(catalog)
+    order = [i.code for i in required + optional]
+    row = FIRST_DATA_ROW + order.index(code)
+    if code in [i.code for i in optional]:
+        row += 1  # the "选填指标" title row
+    if value_year is None:
+        return f"B{row}"
+    years = [y for y, _ in columns_for(catalog, year).years]
+    return f"{get_column_letter(4 + years.index(value_year))}{row}"
+
+
 def ordered_indicators(catalog: Catalog) -> tuple[list[Indicator], list[Indicator]]:
     required = [i for i in catalog.indicators if i.required]
     optional = [i for i in catalog.indicators if not i.required]

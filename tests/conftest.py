@@ -11,7 +11,7 @@ from expectations import validate
 from indicators import load
 from submissions import read_submission
 from submissions.samples import plausible_values
-from submissions.template import FIRST_DATA_ROW, columns_for, ordered_indicators, write_template
+from submissions.template import template_cell, write_template
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,16 +22,7 @@ def yantai():
 
 
 def cell_of(catalog, report_year: int, code: str, value_year: int | None = None) -> str:
-    """A1 address of an indicator's value (or of its name when value_year is None)."""
-    required, optional = ordered_indicators(catalog)
-    order = [i.code for i in required + optional]
-    row = FIRST_DATA_ROW + order.index(code)
-    if code in [i.code for i in optional]:
-        row += 1  # the "选填指标" title row
-    if value_year is None:
-        return f"B{row}"
-    years = [y for y, _ in columns_for(catalog, report_year).years]
-    return f"{openpyxl.utils.get_column_letter(4 + years.index(value_year))}{row}"
+    return template_cell(catalog, report_year, code, value_year)
 
 
 def district_file(

@@ -12,17 +12,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from indicators import load  # noqa: E402
 from submissions.samples import plausible_values  # noqa: E402
-from submissions.template import FIRST_DATA_ROW, columns_for, ordered_indicators, write_template  # noqa: E402
-
-
-def address(catalog, year: int, code: str, value_year: int | None = None) -> str:
-    required, optional = ordered_indicators(catalog)
-    order = [i.code for i in required + optional]
-    row = FIRST_DATA_ROW + order.index(code) + (1 if code in [i.code for i in optional] else 0)
-    if value_year is None:
-        return f"B{row}"
-    years = [y for y, _ in columns_for(catalog, year).years]
-    return f"{openpyxl.utils.get_column_letter(4 + years.index(value_year))}{row}"
+from submissions.template import template_cell, write_template  # noqa: E402
 
 
 def filled(path: Path, cid: str, district: str, year: int, changes=None, notes=None) -> None:
@@ -32,7 +22,7 @@ def filled(path: Path, cid: str, district: str, year: int, changes=None, notes=N
         workbook = openpyxl.load_workbook(path)
         sheet = workbook["指标填报"]
         for (code, value_year), value in changes.items():
-            sheet[address(catalog, year, code, value_year)] = value
+            sheet[template_cell(catalog, year, code, value_year)] = value
         workbook.save(path)
 
 
