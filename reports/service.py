@@ -305,7 +305,8 @@ def create_app(store: Store | None = None) -> FastAPI:
             account=account,
             catalog=catalog,
             csrf=csrf(request),
-            rows=list(reversed(rows)),
+            rows=rows,
+            history=_by_period(rows),
             labels=STATUS_LABELS,
             board=_board(catalog, rows) if account.role == "reviewer" else None,
         )
@@ -454,6 +455,17 @@ def create_app(store: Store | None = None) -> FastAPI:
         )
 
     return app
+
+
+def _by_period(rows: list[StoredSubmission]) -> list[tuple]:
+    """Uploads grouped by reporting period, newest period first; within one, in upload order,
+    each with its number among the same district's uploads for that period."""
+    periods: dict = {}
+    counts: dict = {}
+    for row in rows:
+        counts[(row.period, row.district)] = counts.get((row.period, row.district), 0) + 1
+        periods.setdefault(row.period, []).append((row, counts[(row.period, row.district)]))
+    return sorted(periods.items(), key=lambda item: (item[0] is None, -(item[0] or 0)))
 
 
 def _board(catalog, rows: list[StoredSubmission]) -> dict:

@@ -123,7 +123,8 @@ def test_resubmission_is_a_new_row_and_history_is_in_order(tmp_path, service, ya
     assert listed == [first, second]
     browser, _ = _signed_in(app, names["zf"])
     history = browser.get("/").text
-    assert history.index(f'/submissions/{second}"') < history.index(f'/submissions/{first}"')
+    assert history.index(f'/submissions/{first}"') < history.index(f'/submissions/{second}"')
+    assert "第 2 次报送" in history
 
 
 def test_size_limit(service, monkeypatch):
