@@ -129,7 +129,7 @@ def find_header(rows: list[list], catalog: Catalog, start: int = 0) -> Columns |
     for index in range(start, len(rows)):
         columns = classify_header(rows[index], index)
         if columns is not None:
-            return _merge_two_row_header(rows, columns)
+            return columns
     for index in range(start, len(rows)):
         years = _year_columns(rows[index])
         if len(years) >= 1:
@@ -151,19 +151,6 @@ def _year_columns(cells: list) -> dict[int, tuple[int, str | None]]:
                 marker = "baseline"
             years[col] = (int(match.group(1)), marker)
     return years
-
-
-def _merge_two_row_header(rows: list[list], columns: Columns) -> Columns:
-    """'指标 | 单位 | 年度(merged)' over '| | 2021 | 2022 …': take the years from the next row."""
-    if columns.layout == "wide" and len(columns.years) == 0:
-        return columns
-    below = columns.header_row + 1
-    if columns.layout == "wide" and below < len(rows):
-        extra = {c: y for c, y in _year_columns(rows[below]).items() if c not in columns.years}
-        if extra and all(not _fold(rows[below][c]) or c in extra for c in range(len(rows[below]))):
-            columns.years.update(extra)
-            columns.header_row = below
-    return columns
 
 
 def _name_column_below(rows: list[list], header: int, catalog: Catalog) -> int | None:

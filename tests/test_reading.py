@@ -277,3 +277,21 @@ def test_long_table_keyed_by_indicator_code(tmp_path, yantai):
     table = outcome.results[0].submission.table
     assert table["indicator"].tolist() == ["nursing_bed_share", None]
     assert ("C3", "unknown") in pairs(outcome)
+
+
+def test_two_row_header_with_years_under_a_merged_cell(tmp_path, yantai):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"] = "填报单位：芝罘区"
+    sheet["D1"] = "填报年度：2023"
+    sheet.append(["序号", "指标", "单位", "年度", None, None])
+    sheet.merge_cells("D2:F2")
+    sheet.append([None, None, None, "2021年", "2023年", "2025年"])
+    sheet.append([1, "护理型床位占比", "%", 54, 160, 70])
+    sheet.append([2, "托位总数", "个", 1045, 1800, 3000])
+    path = tmp_path / "two-rows.xlsx"
+    workbook.save(path)
+    outcome = run([path], yantai)
+    assert ("E4", "range") in pairs(outcome)
+    table = outcome.results[0].submission.table
+    assert sorted(table["cell"]) == ["D4", "D5", "E4", "E5", "F4", "F5"]
