@@ -12,6 +12,7 @@ from expectations.context import enrich
 from expectations.rules import ROW_RULES, TABLE_RULES, Rule
 from indicators import LoadedCatalog
 from submissions import ERROR, WARNING, Finding, Submission, severity_for
+from submissions.layout import text_or_none
 
 ROLE_LABELS = {"actual": "", "baseline": "（基期）", "target": "（目标）"}
 DIRECTION_LABELS = {"increase": "应逐步提高", "decrease": "应逐步降低", "maintain": "应保持"}
@@ -181,9 +182,9 @@ def row_findings(
     for position, row in zip(index, rows.itertuples(index=False), strict=True):
         extra = details.get(position, {})
         found, expected = rule.describe(row, extra)
-        cell = _text(getattr(row, rule.cell_column, None)) or row.cell
-        name = _text(row.indicator_name) or _text(row.label) or ""
-        district = _text(row.district)
+        cell = text_or_none(getattr(row, rule.cell_column, None)) or row.cell
+        name = text_or_none(row.indicator_name) or text_or_none(row.label) or ""
+        district = text_or_none(row.district)
         year = None if pd.isna(row.year) else int(row.year)
         fields = {
             "name": name,
@@ -212,14 +213,14 @@ def row_findings(
                 district=district,
                 sheet=row.sheet,
                 cell=cell,
-                indicator=_text(row.indicator),
+                indicator=text_or_none(row.indicator),
                 indicator_name=name or None,
                 year=year,
                 value=str(row.raw) if row.raw is not None else None,
                 expected=expected,
                 explanation=note,
                 engine=engine,
-                related_cell=_text(getattr(row, rule.related_column))
+                related_cell=text_or_none(getattr(row, rule.related_column))
                 if rule.related_column
                 else None,
             )
@@ -234,11 +235,6 @@ def _clip(value: object) -> object:
     if isinstance(value, str) and len(value) > MESSAGE_FIELD_LIMIT:
         return value[: MESSAGE_FIELD_LIMIT - 1] + "…"
     return value
-
-
-def _text(value: object) -> str | None:
-    """pandas 3 keeps missing text as NaN: treat anything but a non-empty string as absent."""
-    return value if isinstance(value, str) and value else None
 
 
 def _level(finding: Finding) -> int:

@@ -74,6 +74,11 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def text_or_none(value: object) -> str | None:
+    """pandas 3 keeps missing text as NaN: anything but a non-empty string counts as absent."""
+    return value if isinstance(value, str) and value else None
+
+
 def _fold(value: object) -> str:
     return "".join(unicodedata.normalize("NFKC", cell_text(value)).split())
 

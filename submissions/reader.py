@@ -26,6 +26,7 @@ from submissions.layout import (
     header_fields,
     is_note_row,
     match_indicator,
+    text_or_none,
     unit_from_label,
 )
 from submissions.workbook import Sheet, open_spreadsheet
@@ -660,10 +661,6 @@ def combinations(*columns: pd.Series) -> tuple[np.ndarray, list[tuple]]:
     return inverse, combos
 
 
-def _text_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def _values(table: pd.DataFrame, raw: list, catalog: Catalog) -> None:
     """Parse every value cell once per distinct content; convert to the catalog's unit."""
     raw = [str(v) if type(v) is bool else v for v in raw]  # TRUE is not the number 1
@@ -700,7 +697,7 @@ def _values(table: pd.DataFrame, raw: list, catalog: Catalog) -> None:
     ok = np.ones(len(combo_uniques), dtype=bool)
     culprit_is_value = np.zeros(len(combo_uniques), dtype=bool)
     for i, (code, written, cell_unit) in enumerate(combo_uniques):
-        code, written, cell_unit = map(_text_or_none, (code, written, cell_unit))
+        code, written, cell_unit = map(text_or_none, (code, written, cell_unit))
         if code is None or (written is None and cell_unit is None):
             continue
         sheet_factor = unit_factor(written, units[code])
