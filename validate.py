@@ -199,17 +199,24 @@ SKIPPED_NAMES = ("~$", ".")  # Excel's lock files and hidden files are not submi
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    loaded = load(args.catalog)
     paths = [Path(p) for p in args.files]
     for path in paths:
         if not path.exists():
             raise UsageError(f"文件不存在：{path}")
         if path.is_dir():
             raise UsageError(f"{path} 是目录；校验目录请用 validate.py batch")
+    from submissions.workbook import Readahead
+
+    # Parsing starts first: a big workbook is parsed while pandas is imported and the catalog
+    # is loaded (calamine releases the GIL).
+    readahead = Readahead(paths)
+    loaded = load(args.catalog)
     from expectations import validate
     from submissions import read_submissions
 
-    submissions = read_submissions(paths, loaded.catalog, year=args.year, district=args.district)
+    submissions = read_submissions(
+        paths, loaded.catalog, year=args.year, district=args.district, readahead=readahead
+    )
     args.sources = {str(p): p for p in paths}
     outcome = validate(submissions, loaded, fail_fast=args.fail_fast, engine=args.engine)
     return _write_outputs(outcome, args)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from indicators import Catalog
-from submissions.reader import combinations
+from submissions.codes import combinations
 
 GROUP = ["file", "district", "indicator"]
 

@@ -12,7 +12,19 @@ from submissions.finding import (
     a1,
     severity_for,
 )
-from submissions.reader import TIDY_COLUMNS, Submission, read_submission, read_submissions
+
+# The reader pulls in pandas; it is imported on first use so that `submissions.workbook` can
+# start parsing a big file before pandas is loaded (see workbook.Readahead).
+_READER_NAMES = {"TIDY_COLUMNS", "Submission", "read_submission", "read_submissions"}
+
+
+def __getattr__(name: str):
+    if name in _READER_NAMES:
+        from submissions import reader
+
+        return getattr(reader, name)
+    raise AttributeError(f"module 'submissions' has no attribute {name!r}")
+
 
 __all__ = [
     "CATEGORIES",

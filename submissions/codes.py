@@ -1,0 +1,86 @@
+"""Text columns as integer codes: categoricals built, recoded and combined without row loops."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def categorical(codes: np.ndarray, per_code: Sequence) -> pd.Categorical:
+    """`per_code[codes]` as a Categorical; `per_code` has one extra last entry, for code -1.
+
+    Entries may repeat or be None: equal ones become one category, None becomes missing.
+    Only the few distinct entries are looked at, never each row.
+    """
+    slots = np.empty(len(per_code), dtype=object)
+    slots[:] = list(per_code)
+    slot_codes, categories = pd.factorize(slots, use_na_sentinel=True)
+    return pd.Categorical.from_codes(slot_codes[codes], categories=categories)
+
+
+def constant(value: object, size: int) -> pd.Categorical:
+    return categorical(np.zeros(size, dtype=np.int64), [value, None])
+
+
+def recode(values: pd.Categorical, function: Callable[[object], object]) -> pd.Categorical:
+    """`function` applied once per category; categories it maps together merge."""
+    mapped = [function(category) for category in values.categories]
+    return categorical(values.codes, [*mapped, None])
+
+
+def as_categorical(values) -> pd.Categorical:
+    if isinstance(values, pd.Categorical):
+        return values
+    array = np.empty(len(values), dtype=object)
+    array[:] = list(values)
+    codes, uniques = pd.factorize(array, use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes, categories=uniques)
+
+
+def join(parts: list[pd.Categorical]) -> pd.Categorical:
+    """Several categoricals as one, categories united."""
+    if len(parts) == 1:
+        return parts[0]
+    if len({str(part.categories.dtype) for part in parts}) > 1:  # e.g. str and all-missing
+        parts = [
+            pd.Categorical.from_codes(part.codes, categories=part.categories.astype(object))
+            for part in parts
+        ]
+    return pd.api.types.union_categoricals(parts, ignore_order=True)
+
+
+def codes_of(column: pd.Series) -> tuple[np.ndarray, list]:
+    """Integer codes (-1 for missing) and the values they stand for, for any column."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), list(column.cat.categories)
+    codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+    return codes, list(uniques)
+
+
+def index_in(column: pd.Series, names: Sequence[str]) -> np.ndarray:
+    """For each row, the position of its value in `names`, or -1."""
+    codes, uniques = codes_of(column)
+    where = {name: position for position, name in enumerate(names)}
+    lookup = np.array([where.get(value, -1) for value in uniques] + [-1], dtype=np.int64)
+    return lookup[codes]
+
+
+def combinations(*columns: pd.Series) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of each row's combination of values, and the distinct combinations."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    uniques_by_column = []
+    for column in columns:
+        codes, uniques = codes_of(column)
+        key = key * (len(uniques) + 1) + (codes + 1)
+        uniques_by_column.append([None, *uniques])
+    distinct, inverse = np.unique(key, return_inverse=True)
+    combos = []
+    for value in distinct.tolist():
+        parts = []
+        for uniques in reversed(uniques_by_column):
+            value, code = divmod(value, len(uniques))
+            parts.append(uniques[code])
+        combos.append(tuple(reversed(parts)))
+    return inverse.reshape(-1), combos
