@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from indicators import Catalog
-from submissions.codes import combinations
+from submissions.codes import categorical, group_codes, index_in
 
 GROUP = ["file", "district", "indicator"]
 
@@ -51,9 +51,7 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     """
     enriched = table.copy(deep=False)  # copy-on-write: new columns do not touch `table`
     facts = catalog_frame(catalog)
-    codes = pd.Categorical(
-        enriched["indicator"].astype(object), categories=facts["indicator"]
-    ).codes
+    codes = index_in(enriched["indicator"], facts["indicator"].tolist())
     known_code = codes >= 0
     for column in facts.columns.drop("indicator"):
         values = facts[column].to_numpy()
@@ -62,8 +60,8 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
             enriched[column] = np.where(known_code, taken.astype("float64"), np.nan)
         elif values.dtype.kind == "b":
             enriched[column] = known_code & taken.astype(bool)
-        else:
-            enriched[column] = np.where(known_code, taken, None)
+        else:  # text: a categorical over the catalog's few values
+            enriched[column] = categorical(codes, [*values, None])
     enriched["year_num"] = enriched["year"].astype("float64")
     group = _group_ids(enriched)
     enriched["group_id"] = group
@@ -84,17 +82,22 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         safe = np.maximum(index, 0)
         enriched[prefix] = np.where(has, value[safe], np.nan)
         enriched[f"{prefix}_year"] = np.where(has, year[safe], np.nan)
-        enriched[f"{prefix}_cell"] = np.where(has, cells[safe], None)
+        enriched[f"{prefix}_cell"] = _text(np.where(has, cells[safe], None), enriched.index)
     _path(enriched)
     _previous(enriched, group, value, year, cells, usable & np.isin(role, ["actual", "baseline"]))
     return enriched
 
 
+def _text(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """An object column as it is (assigning the bare array would convert it to pandas' str)."""
+    return pd.Series(values, index=index, dtype=object)
+
+
 def _group_ids(table: pd.DataFrame) -> np.ndarray:
     """One integer per (file, district, indicator); -1 where the indicator is unknown."""
-    ids, _ = combinations(*(table[column] for column in GROUP))
-    unknown = pd.isna(table["indicator"].astype(object)).to_numpy()
-    return np.where(unknown, -1, np.asarray(ids).reshape(-1))
+    ids, _ = group_codes(*(table[column] for column in GROUP))
+    unknown = table["indicator"].isna().to_numpy()
+    return np.where(unknown, -1, ids)
 
 
 def _first_per_group(
@@ -156,7 +159,7 @@ def _previous(
     previous_cell[current] = cells[before]
     enriched["previous"] = previous
     enriched["previous_year"] = previous_year
-    enriched["previous_cell"] = previous_cell
+    enriched["previous_cell"] = _text(previous_cell, enriched.index)
 
 
 def _path(enriched: pd.DataFrame) -> None:

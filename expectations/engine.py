@@ -52,7 +52,9 @@ class Outcome:
         )
 
 
-def schema_for(loaded: LoadedCatalog, checked: pd.DataFrame) -> pa.DataFrameSchema:
+def schema_for(
+    loaded: LoadedCatalog, checked: pd.DataFrame, broken: list[Exception] | None = None
+) -> pa.DataFrameSchema:
     """The catalog's row rules as one pandera schema over `checked`, the rows of this run.
 
     pandera is handed a one-column frame of row positions and each check evaluates its rule on
@@ -63,7 +65,14 @@ def schema_for(loaded: LoadedCatalog, checked: pd.DataFrame) -> pa.DataFrameSche
 
     def check(rule):
         def passes(positions: pd.DataFrame) -> pd.Series:
-            result = rule.passes(checked, loaded.catalog)
+            try:
+                result = rule.passes(checked, loaded.catalog)
+            except Exception as exc:
+                # pandera would record this as one failure case without a row, which reads
+                # like "the rule passed": a rule that cannot run must stop the run instead.
+                if broken is not None:
+                    broken.append(exc)
+                raise
             return result.reindex(positions.index, fill_value=True)
 
         return pa.Check(passes, name=rule.code)
@@ -87,9 +96,10 @@ CHECKED_COLUMNS = [
 
 
 def checked_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as categoricals (fast to compare) or plain objects, never pandas' str."""
     frame = table[CHECKED_COLUMNS]
     for column in frame.columns:
-        if pd.api.types.is_string_dtype(frame[column]) or frame[column].dtype == object:
+        if isinstance(frame[column].dtype, pd.StringDtype):
             frame[column] = frame[column].astype(object)
     return frame
 
@@ -99,13 +109,18 @@ def failing_rows(table: pd.DataFrame, loaded: LoadedCatalog, fail_fast: bool = F
     if table.empty:
         return {}
     positions = pd.DataFrame({"row": np.arange(len(table), dtype=np.int64)}, index=table.index)
+    broken: list[Exception] = []
     try:
         with np.errstate(invalid="ignore", divide="ignore"):
-            schema = schema_for(loaded, checked_frame(table))
+            schema = schema_for(loaded, checked_frame(table), broken)
             schema.validate(positions, lazy=not fail_fast)
     except pa.errors.SchemaErrors as exc:
+        if broken:
+            raise broken[0] from exc
         cases = exc.failure_cases
     except pa.errors.SchemaError as exc:  # fail-fast: only the first failing check
+        if broken:
+            raise broken[0] from exc
         cases = exc.failure_cases
         if cases is None or "index" not in getattr(cases, "columns", []):
             return {}
@@ -133,7 +148,10 @@ def validate(
     (uploads batched by the service), where one file must not be judged against another."""
     engines = dict.fromkeys(RULE_CODES, "pandera")
     readable = [s.table for s in submissions if not s.unreadable and not s.table.empty]
-    table = pd.concat(readable, ignore_index=True) if readable else None
+    if len(readable) == 1:
+        table = readable[0].reset_index(drop=True)
+    else:
+        table = pd.concat(readable, ignore_index=True) if readable else None
     if table is None:
         results = [Result(s, list(s.findings), engines) for s in submissions]
         return Outcome(loaded, results, [], pd.DataFrame(), engines)

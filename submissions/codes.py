@@ -55,8 +55,11 @@ def codes_of(column: pd.Series) -> tuple[np.ndarray, list]:
     """Integer codes (-1 for missing) and the values they stand for, for any column."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         return column.cat.codes.to_numpy(), list(column.cat.categories)
-    codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
-    return codes, list(uniques)
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    else:  # text of any dtype: one notion of missing
+        codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+    return np.asarray(codes), list(uniques)
 
 
 def index_in(column: pd.Series, names: Sequence[str]) -> np.ndarray:
@@ -67,20 +70,33 @@ def index_in(column: pd.Series, names: Sequence[str]) -> np.ndarray:
     return lookup[codes]
 
 
+def group_codes(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """One integer per row for its combination of values (0 … n-1), and for each of those
+    integers the first row that has it."""
+    key, _ = _keys(columns)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.reshape(-1), first
+
+
 def combinations(*columns: pd.Series) -> tuple[np.ndarray, list[tuple]]:
     """Codes of each row's combination of values, and the distinct combinations."""
+    key, coded = _keys(columns)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    combos = list(zip(*(values[codes[first]].tolist() for codes, values in coded), strict=True))
+    return inverse.reshape(-1), combos
+
+
+def _keys(columns) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """An int64 per row that is equal exactly where all the columns are."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
-    uniques_by_column = []
+    coded = []
     for column in columns:
         codes, uniques = codes_of(column)
-        key = key * (len(uniques) + 1) + (codes + 1)
-        uniques_by_column.append([None, *uniques])
-    distinct, inverse = np.unique(key, return_inverse=True)
-    combos = []
-    for value in distinct.tolist():
-        parts = []
-        for uniques in reversed(uniques_by_column):
-            value, code = divmod(value, len(uniques))
-            parts.append(uniques[code])
-        combos.append(tuple(reversed(parts)))
-    return inverse.reshape(-1), combos
+        width = len(uniques) + 1
+        if len(key) and int(key.max()) > (2**62) // width:  # keep the mixed radix in range
+            key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        key = key * width + (codes + 1)
+        values = np.empty(width, dtype=object)  # code -1 (missing) picks the last, None
+        values[:-1] = uniques
+        coded.append((codes, values))
+    return key, coded

@@ -212,3 +212,19 @@ def test_a_slip_is_reported_once_not_again_as_next_years_decline(tmp_path, yanta
     outcome = run([district_file(tmp_path, yantai, changes={slip: 37270})], yantai)
     assert pairs(outcome) == [(slip, "outlier")]
     assert (after, "direction") not in pairs(outcome)
+
+
+def test_a_rule_that_cannot_run_stops_the_run_instead_of_passing(tmp_path, yantai, monkeypatch):
+    # pandera records an exception inside a check as one failure case without a row; dropped,
+    # that would read as "every row passed".
+    import dataclasses
+
+    from expectations.rules import ROW_RULES
+
+    def broken(table, catalog):
+        return table["no_such_column"] > 0
+
+    rule = dataclasses.replace(ROW_RULES["relation"], passes=broken)
+    monkeypatch.setitem(ROW_RULES, "relation", rule)
+    with pytest.raises(KeyError):
+        run([district_file(tmp_path, yantai)], yantai)

@@ -2,19 +2,24 @@
 
 from expectations.rules.base import TableRule
 from submissions import Finding, severity_for
+from submissions.codes import combinations
+from submissions.layout import text_or_none
 
 
 def _run(t, catalog, submissions) -> list:
     findings = []
     required = [ind for ind in catalog.indicators if ind.required]
-    present = t[t["indicator"].notna()].groupby(["file", "district"], dropna=False)["indicator"]
-    seen = {key: set(codes) for key, codes in present}
+    seen: dict[tuple, set] = {}
+    # the distinct (file, district, indicator) combinations, not every row
+    for file, district, code in combinations(t["file"], t["district"], t["indicator"])[1]:
+        if code is not None:
+            seen.setdefault((file, text_or_none(district)), set()).add(code)
     for submission in submissions:
         if submission.unreadable or submission.table.empty:
             continue
         districts = submission.table["district"].drop_duplicates().tolist()
         for district in districts:
-            codes = seen.get((submission.file, district), set())
+            codes = seen.get((submission.file, text_or_none(district)), set())
             for ind in required:
                 if ind.code in codes:
                     continue

@@ -5,6 +5,7 @@ import pandas as pd
 
 from expectations.rules.base import Rule, TableRule, comparator_text, number
 from submissions import Finding, severity_for
+from submissions.codes import group_codes
 
 MIN_DISTRICTS = 4  # fewer than this and "far from the others" means nothing
 ROBUST_Z = 3.5  # modified z-score (Iglewicz and Hoaglin) on log values
@@ -14,7 +15,8 @@ MIN_RATIO = 3.0  # and at least this far from the median, so that tight spreads 
 def _aggregate(t: pd.DataFrame, catalog, submissions) -> list:
     findings = []
     required_units = set(catalog.reporting_units.required)
-    targets = t[(t["role"] == "target") & t["value"].notna() & t["indicator"].notna()]
+    chosen = (t["role"] == "target") & t["value"].notna() & t["indicator"].notna()
+    targets = t.loc[chosen, ["indicator", "year_num", "district", "value"]]
     for ind in catalog.indicators:
         if not ind.sums_across_districts or ind.target.comparator not in ("≥", ">", "="):
             continue
@@ -48,14 +50,18 @@ def _aggregate(t: pd.DataFrame, catalog, submissions) -> list:
 
 
 def _outlier_passes(t: pd.DataFrame, catalog) -> pd.Series:
-    usable = t[t["indicator"].notna() & (t["value"] > 0) & t["district"].notna()]
+    mask = t["indicator"].notna() & (t["value"] > 0) & t["district"].notna()
+    usable = t.loc[mask, ["district", "indicator", "year", "role", "value"]]
     result = pd.Series(True, index=t.index)
     if usable.empty or usable["district"].nunique() < MIN_DISTRICTS:
         return result
-    usable = usable.drop_duplicates(["district", "indicator", "year", "role"])
+    _, first = group_codes(*(usable[c] for c in ["district", "indicator", "year", "role"]))
+    usable = usable.iloc[np.sort(first)]  # one value per district, indicator, year and role
     logs = np.log(usable["value"])
     # one integer per (indicator, year, role): grouping on it is far cheaper than on text
-    key = usable.groupby(["indicator", "year", "role"], sort=False).ngroup()
+    key = pd.Series(
+        group_codes(usable["indicator"], usable["year"], usable["role"])[0], index=usable.index
+    )
     count = key.map(key.value_counts())
     keys = [key]
     median = logs.groupby(keys).transform("median")
@@ -78,7 +84,7 @@ def _outlier_passes(t: pd.DataFrame, catalog) -> pd.Series:
 def _outlier_details(t: pd.DataFrame, catalog, failing: pd.Index) -> dict:
     usable = t[t["indicator"].notna() & (t["value"] > 0) & t["district"].notna()]
     usable = usable.drop_duplicates(["district", "indicator", "year", "role"])
-    medians = usable.groupby(["indicator", "year", "role"])["value"].median()
+    medians = usable.groupby(["indicator", "year", "role"], observed=True)["value"].median()
     details = {}
     for index, row in t.loc[failing].iterrows():
         details[index] = {

@@ -1,18 +1,18 @@
 """Level 2 `duplicate`: the same indicator reported twice for one district and year."""
 
+import numpy as np
 import pandas as pd
 
 from expectations.rules.base import Rule
+from submissions.codes import group_codes
 
 KEY = ["file", "district", "indicator", "year", "role"]
 
 
 def _passes(t: pd.DataFrame, catalog) -> pd.Series:
-    known = t[t["indicator"].notna()]
-    repeated = known.duplicated(KEY, keep="first")
-    result = pd.Series(True, index=t.index)
-    result[known.index] = ~repeated
-    return result
+    group, first = group_codes(*(t[column] for column in KEY))
+    repeated = np.arange(len(t)) != first[group]  # not the first row of its combination
+    return pd.Series(~(repeated & t["indicator"].notna().to_numpy()), index=t.index)
 
 
 def _details(t: pd.DataFrame, catalog, failing: pd.Index) -> dict:

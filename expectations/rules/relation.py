@@ -14,7 +14,8 @@ def _pairs(t: pd.DataFrame, catalog, carried: tuple[str, ...] = ()):
     """For each relation of the catalog: the rows of the left indicator with the right's value."""
     involved = {i.code for i in catalog.indicators if i.relations}
     involved |= {r.other for i in catalog.indicators for r in i.relations}
-    values = t[t["indicator"].isin(involved) & t["value"].notna()]
+    chosen = t["indicator"].isin(involved) & t["value"].notna()
+    values = t.loc[chosen, [*KEY, "indicator", "value", *carried]]
     values = values.drop_duplicates([*KEY, "indicator"])
     for ind in catalog.indicators:
         for relation in ind.relations:
