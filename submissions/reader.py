@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 
@@ -228,6 +230,7 @@ def read_submissions(
             progress(path)
     table = _tidy(collected, catalog)
     if not table.empty:
+        _percent_formatted(table, catalog, sources)
         by_file: dict[str, Submission] = {}
         for submission in submissions:
             by_file.setdefault(submission.file, submission)
@@ -237,9 +240,6 @@ def read_submissions(
         else:
             for file, part in table.groupby("file", sort=False, observed=True):
                 by_file[file].table = part.reset_index(drop=True)
-        for submission in submissions:
-            if not submission.table.empty and sources[submission.file][1] == "xlsx":
-                _percent_formatted(submission.table, catalog, sources[submission.file][0])
     return submissions
 
 
@@ -312,17 +312,28 @@ def _read_cells(
 PERCENT_FORMAT_LIMIT = 20 * 1024 * 1024  # openpyxl is slow on big files; they are long layouts
 
 
-def _percent_formatted(table: pd.DataFrame, catalog: Catalog, path: Path) -> None:
-    """A cell formatted as 0% shows 62% but stores 0.62: read it as the 62 the district sees."""
+def _percent_formatted(
+    table: pd.DataFrame, catalog: Catalog, sources: dict[str, tuple[Path, str | None]]
+) -> None:
+    """A cell formatted as 0% shows 62% but stores 0.62: read it as the 62 the district sees.
+
+    Only .xlsx files with a percent indicator between 0 and 1.5 are opened a second time."""
     percent_codes = [i.code for i in catalog.indicators if i.kind == "percent"]
-    suspects = table[
+    suspect = (
         table["indicator"].isin(percent_codes)
         & ~table["percent"]
         & (table["value"] > 0)
         & (table["value"] <= 1.5)
-    ]
-    if suspects.empty or path.stat().st_size > PERCENT_FORMAT_LIMIT:
+    )
+    if not suspect.any():
         return
+    for file in table.loc[suspect, "file"].unique():
+        path, kind = sources[file]
+        if kind == "xlsx" and path.stat().st_size <= PERCENT_FORMAT_LIMIT:
+            _read_as_shown(table, table.index[suspect & (table["file"] == file)], path)
+
+
+def _read_as_shown(table: pd.DataFrame, suspects: pd.Index, path: Path) -> None:
     import warnings
 
     import openpyxl
@@ -333,15 +344,21 @@ def _percent_formatted(table: pd.DataFrame, catalog: Catalog, path: Path) -> Non
             workbook = openpyxl.load_workbook(path, read_only=False, data_only=True)
     except Exception:  # the formats are a refinement; calamine has already read the values
         return
-    for index, row in suspects.iterrows():
+    for index in suspects:
+        sheet, cell, value = (
+            table.at[index, "sheet"],
+            table.at[index, "cell"],
+            table.at[index, "value"],
+        )
         try:
-            number_format = workbook[row["sheet"]][row["cell"]].number_format or ""
+            number_format = workbook[sheet][cell].number_format or ""
         except KeyError:
             continue
         if "%" in number_format:
-            table.loc[index, "value"] = round(row["value"] * 100, 10)
+            shown = round(value * 100, 10)
+            table.loc[index, "value"] = shown
             table.loc[index, "percent"] = True
-            table.loc[index, "raw"] = f"{format_number(round(row['value'] * 100, 10))}%"
+            table.loc[index, "raw"] = f"{format_number(shown)}%"
 
 
 def _unreadable(name: str, content: bytes, reason: str, sha: str | None = None) -> Submission:
@@ -525,7 +542,7 @@ def _read_long(sheet: Sheet, head, columns: Columns, catalog: Catalog, out: _Col
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes with -1 for missing, as indexes into uniques + [missing] (so -1 picks the last)."""
-    return pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    return pd.factorize(values, use_na_sentinel=True)
 
 
 def _code(catalog: Catalog, label: str) -> str | None:
@@ -697,16 +714,18 @@ def _positions(table: pd.DataFrame, fields: dict) -> None:
 def _addresses(cols: np.ndarray, numbers: list[str]) -> np.ndarray:
     """A1 addresses from column numbers (-1: none) and row numbers already as text."""
     result = np.full(len(numbers), None, dtype=object)
-    distinct = np.unique(cols)
-    if len(distinct) == 1:  # the usual case: one column for all
-        if distinct[0] >= 0:
-            letter = column_letters(int(distinct[0]))
-            result[:] = [letter + number for number in numbers]
+    if not len(cols):
         return result
-    for col in distinct[distinct >= 0].tolist():
-        where = np.flatnonzero(cols == col)
-        letter = column_letters(col)
-        result[where] = [letter + numbers[i] for i in where.tolist()]
+    low, high = int(cols.min()), int(cols.max())
+    if low == high:  # the usual case: one column for all
+        if low >= 0:
+            result[:] = list(map(operator.add, repeat(column_letters(low)), numbers))
+        return result
+    for col in (np.flatnonzero(np.bincount(cols + 1)) - 1).tolist():
+        if col >= 0:
+            where = np.flatnonzero(cols == col)
+            letter = column_letters(col)
+            result[where] = [letter + numbers[i] for i in where.tolist()]
     return result
 
 

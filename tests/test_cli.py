@@ -170,3 +170,31 @@ def test_template_rejects_unknown_district(tmp_path):
         "template", "--catalog", "yantai", "--district", "朝阳区", "-o", tmp_path / "x.xlsx"
     )
     assert result.returncode == 2 and "朝阳区" in result.stderr
+
+
+def test_batch_cache_gives_back_the_same_table_and_findings(tmp_path, yantai):
+    from expectations import validate
+    from submissions import read_submission
+    from submissions.store import BatchCache
+
+    text = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
+    blank = cell_of(yantai.catalog, 2023, "institution_beds", 2022)
+    path = district_file(tmp_path, yantai, changes={text: "待统计", blank: None})
+    fresh = read_submission(path, yantai.catalog)
+    cache = BatchCache("yantai", tmp_path / "data")
+    cache.put("key", fresh, yantai.version)
+    cache.save()
+    cached = BatchCache("yantai", tmp_path / "data").get("key", fresh.sha256, yantai.version)
+
+    def plain(table):
+        return table.astype(object).where(table.notna(), None).to_dict("list")
+
+    assert plain(cached.table) == plain(fresh.table)
+    assert cached.findings == fresh.findings
+
+    def found(submission):
+        result = validate([submission], yantai).results[0]
+        return sorted((f.cell, f.category) for f in result.findings)
+
+    assert found(cached) == found(fresh) and (text, "type") in found(fresh)
+    assert BatchCache("yantai", tmp_path / "data").get("key", "other", yantai.version) is None
