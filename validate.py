@@ -312,7 +312,7 @@ def _write_outputs(outcome, args: argparse.Namespace) -> int:
     if args.html_dir:
         from reports.html import write_html
 
-        dashboard = write_html(outcome, Path(args.html_dir))
+        dashboard = write_html(outcome, Path(args.html_dir), workers=os.cpu_count() or 1)
         _log(f"HTML 报告已写入 {dashboard}")
     if args.annotate_dir:
         from reports.annotate import write_annotated

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from expectations.engine import Outcome, Result
 from submissions import ERROR, INFO, WARNING, Finding
+from submissions.codes import present
 
 FINDING_KEYS = (
     "severity", "category", "rule", "indicator", "indicator_name", "year", "sheet", "cell",
@@ -23,7 +24,7 @@ def finding_document(finding: Finding) -> dict:
 def submission_document(result: Result) -> dict:
     submission = result.submission
     table = submission.table
-    indicators = 0 if table.empty else int(table["indicator"].dropna().nunique())
+    indicators = 0 if table.empty else len(present(table["indicator"]))
     return {
         "file": submission.file,
         "district": submission.district,

@@ -62,6 +62,14 @@ def codes_of(column: pd.Series) -> tuple[np.ndarray, list]:
     return np.asarray(codes), list(uniques)
 
 
+def present(column: pd.Series) -> list:
+    """The distinct values that occur, missing ones left out."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        used = np.unique(column.cat.codes.to_numpy())
+        return column.cat.categories[used[used >= 0]].tolist()
+    return column.dropna().unique().tolist()
+
+
 def index_in(column: pd.Series, names: Sequence[str]) -> np.ndarray:
     """For each row, the position of its value in `names`, or -1."""
     codes, uniques = codes_of(column)

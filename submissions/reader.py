@@ -22,6 +22,7 @@ from submissions.codes import (
     constant,
     index_in,
     join,
+    present,
     recode,
 )
 from submissions.finding import CannotContinue, Finding, a1, column_letters, severity_for
@@ -70,7 +71,7 @@ class Submission:
     def districts(self) -> list[str]:
         if self.table.empty:
             return [self.district] if self.district else []
-        return sorted(d for d in self.table["district"].dropna().unique())
+        return sorted(present(self.table["district"]))
 
 
 # Text columns with few distinct values are Categoricals: comparing, grouping and factorising

@@ -67,6 +67,20 @@ def test_submission_page(tmp_path, outcome_and_paths):
     assert "口径" in bad.find(id="findings").get_text()  # the 备注 explanation is shown
 
 
+def test_pages_written_by_worker_processes_are_the_same(tmp_path, outcome_and_paths, monkeypatch):
+    import reports.html
+
+    outcome, _paths, _cells = outcome_and_paths
+    write_html(outcome, tmp_path / "one", validated_at="2026-11-23 10:00")
+    monkeypatch.setattr(reports.html, "PARALLEL_PAGES", 2)
+    write_html(outcome, tmp_path / "two", validated_at="2026-11-23 10:00", workers=2)
+    one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.html"))
+    two = sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*.html"))
+    assert one == two and len(one) == 4  # three pages and the dashboard
+    for name in one:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
 def test_spreadsheet_text_is_escaped_and_nothing_is_external(tmp_path, outcome_and_paths):
     outcome, _paths, _cells = outcome_and_paths
     dashboard = write_html(outcome, tmp_path / "html")

@@ -2,7 +2,7 @@
 
 from expectations.rules.base import TableRule
 from submissions import Finding, severity_for
-from submissions.codes import combinations
+from submissions.codes import combinations, present
 from submissions.layout import text_or_none
 
 
@@ -17,7 +17,8 @@ def _run(t, catalog, submissions) -> list:
     for submission in submissions:
         if submission.unreadable or submission.table.empty:
             continue
-        districts = submission.table["district"].drop_duplicates().tolist()
+        column = submission.table["district"]
+        districts = present(column) + ([None] if column.isna().any() else [])
         for district in districts:
             codes = seen.get((submission.file, text_or_none(district)), set())
             for ind in required:
