@@ -228,3 +228,25 @@ def test_a_rule_that_cannot_run_stops_the_run_instead_of_passing(tmp_path, yanta
     monkeypatch.setitem(ROW_RULES, "relation", rule)
     with pytest.raises(KeyError):
         run([district_file(tmp_path, yantai)], yantai)
+
+
+def test_missing_indicator_is_found_per_district_of_a_long_file(tmp_path, yantai):
+    from submissions.samples import plausible_values
+
+    values = plausible_values(yantai.catalog, 2023)
+    lines = ["区县,年份,指标,数值"]
+    for district in ("芝罘区", "福山区"):
+        for code, by_year in values.items():
+            if district == "福山区" and code == "vaccination_rate":
+                continue
+            name = yantai.catalog.indicator(code).name
+            lines += [f"{district},{year},{name},{value}" for year, value in by_year.items()]
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    outcome = run([path], yantai)
+    missing = [
+        (f.district, f.indicator, f.cell)
+        for f in outcome.results[0].findings
+        if f.category == "missing"
+    ]
+    assert missing == [("福山区", "vaccination_rate", None)]
