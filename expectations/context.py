@@ -69,7 +69,14 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     year = enriched["year_num"].to_numpy(float)
     role = enriched["role"].to_numpy(object)
     cells = enriched["cell"].to_numpy(object)
-    usable = known_code & ~np.isnan(value) & (group >= 0)
+    # A value already reported as impossible (negative, over 100%, in a unit that cannot be
+    # converted) is no reference for the district's path or trend: measured against a baseline
+    # of -80.5, a life expectancy of 81 looked a hundred times too big.
+    impossible = (value < enriched["lower"].to_numpy(float)) | (
+        value > enriched["upper"].to_numpy(float)
+    )
+    impossible |= ~enriched["unit_ok"].to_numpy(bool)
+    usable = known_code & ~np.isnan(value) & (group >= 0) & ~impossible
 
     for prefix, chosen_role, pick_last in (
         ("own_baseline", "baseline", False),

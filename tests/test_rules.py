@@ -250,3 +250,9 @@ def test_missing_indicator_is_found_per_district_of_a_long_file(tmp_path, yantai
         if f.category == "missing"
     ]
     assert missing == [("福山区", "vaccination_rate", None)]
+
+
+def test_an_impossible_baseline_is_not_the_reference_for_later_years(tmp_path, yantai):
+    baseline = _cell(yantai, "life_expectancy", 2021)
+    outcome = run([district_file(tmp_path, yantai, changes={baseline: -80.5})], yantai)
+    assert pairs(outcome) == [(baseline, "range")]
