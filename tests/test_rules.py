@@ -256,3 +256,15 @@ def test_an_impossible_baseline_is_not_the_reference_for_later_years(tmp_path, y
     baseline = _cell(yantai, "life_expectancy", 2021)
     outcome = run([district_file(tmp_path, yantai, changes={baseline: -80.5})], yantai)
     assert pairs(outcome) == [(baseline, "range")]
+
+
+def test_a_negative_total_is_not_compared_again_with_its_parts(tmp_path, yantai):
+    total = _cell(yantai, "institution_beds", 2023)
+    outcome = run([district_file(tmp_path, yantai, changes={total: -3909})], yantai)
+    assert pairs(outcome) == [(total, "range")]
+
+
+def test_a_target_ten_times_the_baseline_is_flagged_alone(tmp_path, yantai):
+    target = _cell(yantai, "childcare_places", 2025)
+    outcome = run([district_file(tmp_path, yantai, changes={target: 90000})], yantai)
+    assert pairs(outcome) == [(target, "outlier")]

@@ -8,18 +8,33 @@ from expectations.rules.base import Rule, number
 TARGET_FACTOR = 10.0  # a target ten times its own baseline
 
 
+def _on_path(t: pd.DataFrame) -> pd.Series:
+    """Where an actual should be on the path from the district's baseline to its target,
+    unless those two are themselves ten times apart: one of them is the mistake (reported at
+    the target), and a path through it is no reference."""
+    anchors_apart = far_off(t["own_target"], t["own_baseline"], TARGET_FACTOR)
+    return t["path_expected"].where(~anchors_apart)
+
+
 def _passes(t: pd.DataFrame, catalog) -> pd.Series:
-    reference = t["path_expected"].fillna(t["previous"])
+    reference = _on_path(t).fillna(t["previous"])  # else last year's value
     actual_off = (t["role"] == "actual") & far_off(t["value"], reference, OFF_PATH_FACTOR)
     target_off = (t["role"] == "target") & far_off(t["value"], t["own_baseline"], TARGET_FACTOR)
     return ~(actual_off | target_off)
 
 
+def _details(t: pd.DataFrame, catalog, failing: pd.Index) -> dict:
+    return {index: {"on_path": value} for index, value in _on_path(t.loc[failing]).items()}
+
+
 def _describe(row, extra: dict) -> tuple[str, str]:
     if row.role == "target":
         return number(row.value), f"与基期值 {number(row.own_baseline)} 同一量级"
-    reference = row.path_expected if row.path_expected == row.path_expected else row.previous
-    return number(row.value), f"接近 {number(round(reference, 2))}（按基期到目标的进度推算）"
+    on_path = extra.get("on_path")
+    if on_path is not None and on_path == on_path:
+        return number(row.value), f"接近 {number(round(on_path, 2))}（按基期到目标的进度推算）"
+    year = f"{int(row.previous_year)}年" if row.previous_year == row.previous_year else "上一年"
+    return number(row.value), f"与{year}的 {number(row.previous)} 同一量级"
 
 
 RULE = Rule(
@@ -32,4 +47,5 @@ RULE = Rule(
     ),
     passes=_passes,
     describe=_describe,
+    details=_details,
 )
