@@ -452,12 +452,4 @@ def _log_internal_error() -> str:
 
 
 if __name__ == "__main__":
-    code = main()
-    # Every report is written and closed by now. The interpreter's own teardown (pandas'
-    # module graph, the tables of a big run) took 0.15-0.3 s that nobody waits for gladly.
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (BrokenPipeError, OSError):
-        pass
-    os._exit(code)
+    sys.exit(main())
