@@ -256,7 +256,9 @@ def _read_cells(
     district: str | None,
 ) -> tuple[Submission, str | None]:
     if file.content is None:
-        reason = getattr(file.error, "strerror", None) or file.error
+        if isinstance(file.error, MemoryError):
+            return _unreadable(name, b"", "文件过大，内存不足，无法读取"), None
+        reason = getattr(file.error, "strerror", None) or file.error or type(file.error).__name__
         return _unreadable(name, b"", f"无法打开文件：{reason}"), None
     content = file.content
     sha = hashlib.sha256(content).hexdigest()

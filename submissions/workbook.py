@@ -51,7 +51,7 @@ class Opened:
 def open_path(path: Path) -> Opened:
     try:
         content = path.read_bytes()
-    except OSError as exc:
+    except (OSError, MemoryError) as exc:
         return Opened(None, None, exc)
     try:
         return Opened(content, open_spreadsheet(path, content), None)
@@ -84,8 +84,12 @@ class Readahead:
     def _run(self) -> None:
         for position in self._ahead:
             self._room.acquire()
-            self._opened[position] = open_path(self.paths[position])
-            self._ready[position].set()
+            try:
+                self._opened[position] = open_path(self.paths[position])
+            except BaseException as exc:  # the reader must never wait for a dead thread
+                self._opened[position] = Opened(None, None, exc)
+            finally:
+                self._ready[position].set()
 
     def take(self, position: int) -> Opened:
         """The file at `position`, opened here or by the thread."""
