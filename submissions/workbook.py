@@ -98,6 +98,8 @@ class Readahead:
         self._ready[position].wait()
         opened, self._opened[position] = self._opened[position], None
         self._room.release()
+        if opened.content is None and not isinstance(opened.error, OSError | MemoryError):
+            raise opened.error  # a bug, not a bad file: surfaces as it would without the thread
         return opened
 
 

@@ -296,3 +296,38 @@ def test_two_row_header_with_years_under_a_merged_cell(tmp_path, yantai):
     assert ("E4", "range") in pairs(outcome)
     table = outcome.results[0].submission.table
     assert sorted(table["cell"]) == ["D4", "D5", "E4", "E5", "F4", "F5"]
+
+
+def test_files_parsed_in_the_background_read_the_same(tmp_path, yantai, monkeypatch):
+    import submissions.workbook as workbook
+    from submissions import read_submissions
+
+    bad = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 broken")
+    paths = [
+        district_file(tmp_path, yantai, changes={bad: "待统计"}),
+        broken,
+        tmp_path / "gone.xlsx",
+        district_file(tmp_path, yantai, district="福山区"),
+    ]
+
+    def read():
+        found = read_submissions(paths, yantai.catalog)
+        return [
+            (s.unreadable, s.district, len(s.table), [(f.cell, f.category) for f in s.findings])
+            for s in found
+        ]
+
+    opened_here = read()
+    monkeypatch.setattr(workbook.Readahead, "BIG", 0)  # every file through the thread
+    assert read() == opened_here
+    assert [unreadable for unreadable, *_ in opened_here] == [False, True, True, False]
+
+    def crash(path):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(workbook, "open_path", crash)
+    # A failure in the thread reaches the reader (and the command's error log), never a hang.
+    with pytest.raises(RuntimeError, match="parser bug"):
+        read_submissions(paths[:1], yantai.catalog)
