@@ -84,7 +84,7 @@ def schema_for(
     )
 
 
-# The columns the row rules read, with text as plain object arrays.
+# The columns the row rules read (see checked_frame for how text is typed).
 CHECKED_COLUMNS = [
     "file", "district", "year", "year_num", "role", "indicator", "label", "value", "high",
     "empty", "reason", "comparator", "percent", "unit_ok", "attribute_written", "header_marker",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 import multiprocessing
+import threading
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -57,6 +58,7 @@ def page_name(position: int, result: Result) -> str:
 
 PARALLEL_PAGES = 200  # below this, starting worker processes costs more than it saves
 _SHARED: tuple | None = None  # what forked page writers read: inherited, never pickled
+_FORKING = threading.Lock()
 
 
 def write_html(
@@ -74,18 +76,20 @@ def write_html(
     values = _values_by_file(outcome)
     names = [page_name(position, result) for position, result in enumerate(outcome.results)]
     environment().get_template("submission.html")  # compiled once, before any fork
-    _SHARED = (outcome, values, validated_at, pages, names)
-    try:
-        positions = range(len(names))
-        if workers > 1 and len(names) >= PARALLEL_PAGES and _can_fork():
-            shares = [positions[start::workers] for start in range(workers)]
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                list(pool.map(_write_pages, shares))
-        else:
-            _write_pages(positions)
-    finally:
-        _SHARED = None
+    shared = (outcome, values, validated_at, pages, names)
+    positions = range(len(names))
+    if workers > 1 and len(names) >= PARALLEL_PAGES and _can_fork():
+        with _FORKING:  # the global is what the children inherit: one fork-out at a time
+            _SHARED = shared
+            try:
+                shares = [positions[start::workers] for start in range(workers)]
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                    list(pool.map(_write_pages, shares))
+            finally:
+                _SHARED = None
+    else:
+        _write_pages(positions, shared)
     dashboard = folder / "index.html"
     links = [f"submissions/{name}" for name in names]
     page = dashboard_page(outcome, links, validated_at, values)
@@ -100,8 +104,8 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _write_pages(positions: range) -> None:
-    outcome, values, validated_at, folder, names = _SHARED
+def _write_pages(positions: range, shared: tuple | None = None) -> None:
+    outcome, values, validated_at, folder, names = shared or _SHARED
     template = environment().get_template("submission.html")
     for position in positions:
         result = outcome.results[position]
