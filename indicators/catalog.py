@@ -50,10 +50,16 @@ def resolve(id_or_path: str) -> Path:
     raise CatalogError(f"未知的指标体系“{id_or_path}”（可用：{known}）")
 
 
+# libyaml's safe loader when PyYAML was built with it (the PyPI wheels are): the same
+# documents, parsed about ten times faster than the pure-Python one, which cost 0.15 s of a
+# cold `check`.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> tuple[object, bytes]:
     content = path.read_bytes()
     try:
-        return yaml.safe_load(content.decode("utf-8")), content
+        return yaml.load(content.decode("utf-8"), Loader=SAFE_LOADER), content
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path.name} 不是有效的 UTF-8 YAML：{exc}".splitlines()[0]) from exc
 

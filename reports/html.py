@@ -145,14 +145,17 @@ def _finding_row(finding) -> dict:
     }
 
 
+VALUE_COLUMNS = ["file", "indicator", "role", "year", "value", "raw", "cell"]
+
+
 def _values_by_file(outcome: Outcome) -> dict:
     """file → indicator code → list of (role, year, value, raw, cell), read once for all pages."""
     table = outcome.table
     found: dict = defaultdict(lambda: defaultdict(list))
     if table is None or table.empty:
         return found
-    known = table[table["indicator"].notna()]
-    columns = ["file", "indicator", "role", "year", "value", "raw", "cell"]
+    known = table.loc[table["indicator"].notna(), VALUE_COLUMNS]
+    columns = VALUE_COLUMNS
     # plain lists first: iterating pandas' nullable Int64 column row by row is slow
     year = known["year"].astype("float64").tolist()
     lists = [known[c].tolist() if c != "year" else year for c in columns]

@@ -196,12 +196,14 @@ def intake(store: Store, account: Account, original_name: str, content: bytes) -
 
 
 def _values(outcome, key: str) -> dict:
-    from reports.html import _values_by_file
+    from reports.html import VALUE_COLUMNS, _values_by_file
 
     table = outcome.table
     if table is None or table.empty:
         return {}
-    mine = type(outcome)(outcome.loaded, [], [], table[table["file"] == key])
+    # only the columns the page shows: the batch's table is shared by every upload in it
+    rows = table.loc[table["file"] == key, VALUE_COLUMNS]
+    mine = type(outcome)(outcome.loaded, [], [], rows)
     return _values_by_file(mine).get(key, {})
 
 

@@ -83,6 +83,23 @@ def _fold(value: object) -> str:
     return "".join(unicodedata.normalize("NFKC", cell_text(value)).split())
 
 
+NAME_HEADERS = ("项目", "名称", "指标项", "指标项目", "内容")
+CODE_HEADERS = ("指标代码", "代码", "编码", "指标编码")
+
+
+def could_be_header(cells: list) -> bool:
+    """A cheap necessary condition for classify_header: some cell names the indicator column.
+    Data rows are checked for a second table below the first; most fail here at once."""
+    for value in cells:
+        if isinstance(value, str) and value:
+            if "指标" in value:
+                return True
+            squeezed = "".join(unicodedata.normalize("NFKC", value).split())
+            if squeezed in NAME_HEADERS or squeezed in CODE_HEADERS or "指标" in squeezed:
+                return True
+    return False
+
+
 def classify_header(cells: list, row: int) -> Columns | None:
     """Read a row as a header; None if it does not look like one."""
     found = Columns(header_row=row)
@@ -96,7 +113,7 @@ def classify_header(cells: list, row: int) -> Columns | None:
             found.attribute = col if found.attribute is None else found.attribute
         elif text.startswith(("备注", "说明")):
             found.note = col if found.note is None else found.note
-        elif text in ("指标代码", "代码", "编码", "指标编码"):
+        elif text in CODE_HEADERS:
             found.code = col
         elif text in ("单位", "计量单位", "指标单位"):
             found.unit = col if found.unit is None else found.unit
@@ -107,7 +124,7 @@ def classify_header(cells: list, row: int) -> Columns | None:
             found.year = col
         elif text in ("数值", "填报值", "指标值", "值", "数据", "数量", "实际值", "填报数值"):
             found.value = col
-        elif "指标" in text or text in ("项目", "名称", "指标项", "指标项目", "内容"):
+        elif "指标" in text or text in NAME_HEADERS:
             if found.name is None:
                 found.name = col
         elif (match := YEAR_RE.search(text)) and len(text) <= 16 and ":" not in text:

@@ -35,6 +35,7 @@ from submissions.layout import (
     Columns,
     cell_text,
     classify_header,
+    could_be_header,
     find_header,
     head_rows,
     header_fields,
@@ -431,7 +432,7 @@ def _read_wide(sheet: Sheet, head, columns: Columns, catalog: Catalog, out: _Col
             continue
         if not any(v not in ("", None) for v in cells) or is_note_row(cells):
             continue
-        again = classify_header(cells, index)
+        again = classify_header(cells, index) if could_be_header(cells) else None
         if again is not None and again.layout == "wide":
             columns = again  # a second table (e.g. 托育 below 养老) with its own header
             continue
