@@ -73,7 +73,7 @@ def write_html(
     validated_at = validated_at or datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     pages = folder / "submissions"
     pages.mkdir(parents=True, exist_ok=True)
-    values = _values_by_file(outcome)
+    values = values_by_file(outcome)
     names = [page_name(position, result) for position, result in enumerate(outcome.results)]
     environment().get_template("submission.html")  # compiled once, before any fork
     shared = (outcome, values, validated_at, pages, names)
@@ -148,7 +148,7 @@ def _finding_row(finding) -> dict:
 VALUE_COLUMNS = ["file", "indicator", "role", "year", "value", "raw", "cell"]
 
 
-def _values_by_file(outcome: Outcome) -> dict:
+def values_by_file(outcome: Outcome) -> dict:
     """file → indicator code → list of (role, year, value, raw, cell), read once for all pages."""
     table = outcome.table
     found: dict = defaultdict(lambda: defaultdict(list))

@@ -23,7 +23,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from expectations import Result, validate
 from indicators import CatalogError, load
-from reports.html import STATUS_LABELS, environment, submission_page
+from reports.html import STATUS_LABELS, environment, submission_page, values_by_file
 from reports.json_report import submission_document
 from submissions import Finding, read_submissions
 from submissions.database import Account, Store, StoredSubmission, document_of
@@ -74,7 +74,7 @@ class BatchValidator:
         done.wait()
         if "error" in slot:
             raise slot["error"]
-        return slot["submission"], slot["outcome"], slot["result"]
+        return slot["submission"], slot["outcome"], slot["result"], slot["values"]
 
     def _run(self) -> None:
         while True:
@@ -115,8 +115,14 @@ class BatchValidator:
             for item, submission in zip(items, submissions, strict=True):
                 item[0][4](submission)
             outcome = validate(submissions, loaded, across_districts=False)
+            values = values_by_file(outcome)  # one pass over the batch for every page in it
             for item, submission, result in zip(items, submissions, outcome.results, strict=True):
-                item[2].update(submission=submission, outcome=outcome, result=result)
+                item[2].update(
+                    submission=submission,
+                    outcome=outcome,
+                    result=result,
+                    values=values.get(submission.file, {}),
+                )
         except Exception as exc:  # handed to each waiting request, which logs it
             for item in items:
                 item[2]["error"] = exc
@@ -168,11 +174,11 @@ def intake(store: Store, account: Account, original_name: str, content: bytes) -
             if not submission.table.empty:
                 submission.table["district"] = account.district
 
-    submission, outcome, result = batch_validator().check(
+    submission, outcome, result, values = batch_validator().check(
         loaded, content, key, account.district, adjust
     )
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    page = submission_page(outcome, result, _values(outcome, key), stamp)
+    page = submission_page(outcome, result, values, stamp)
     submission.file = safe_name
     result = Result(submission, [replace(f, file=safe_name) for f in result.findings])
     document = submission_document(result)
@@ -193,18 +199,6 @@ def intake(store: Store, account: Account, original_name: str, content: bytes) -
         page=json.dumps(page, ensure_ascii=False, default=str),
     )
     return store.add_submission(row, document["findings"])
-
-
-def _values(outcome, key: str) -> dict:
-    from reports.html import VALUE_COLUMNS, _values_by_file
-
-    table = outcome.table
-    if table is None or table.empty:
-        return {}
-    # only the columns the page shows: the batch's table is shared by every upload in it
-    rows = table.loc[table["file"] == key, VALUE_COLUMNS]
-    mine = type(outcome)(outcome.loaded, [], [], rows)
-    return _values_by_file(mine).get(key, {})
 
 
 def create_app(store: Store | None = None) -> FastAPI:
