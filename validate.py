@@ -212,7 +212,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     readahead = Readahead(paths)
     loaded = load(args.catalog)
     from expectations import validate
+    from expectations.engine import prepare
     from submissions import read_submissions
+
+    prepare()
 
     submissions = read_submissions(
         paths, loaded.catalog, year=args.year, district=args.district, readahead=readahead

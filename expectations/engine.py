@@ -104,6 +104,12 @@ def checked_frame(table: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def prepare() -> None:
+    """Register pandera's pandas backends now rather than in the first validation (it imports
+    about a hundred modules): `check` calls this while a big workbook is still being parsed."""
+    pa.DataFrameSchema.register_default_backends(pd.DataFrame)
+
+
 def failing_rows(table: pd.DataFrame, loaded: LoadedCatalog, fail_fast: bool = False) -> dict:
     """rule code → index of the rows that fail it."""
     if table.empty:
