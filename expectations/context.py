@@ -76,6 +76,7 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         value > enriched["upper"].to_numpy(float)
     )
     impossible |= ~enriched["unit_ok"].to_numpy(bool)
+    enriched["impossible"] = impossible
     usable = known_code & ~np.isnan(value) & (group >= 0) & ~impossible
 
     for prefix, chosen_role, pick_last in (

@@ -91,7 +91,7 @@ CHECKED_COLUMNS = [
     "kind", "lower", "upper", "whole", "binding", "direction", "additive", "required",
     "catalog_baseline", "catalog_target", "catalog_high", "catalog_comparator",
     "catalog_target_year", "tolerance", "own_baseline", "own_target", "own_target_year",
-    "previous", "path_expected",
+    "previous", "path_expected", "impossible",
 ]  # fmt: skip
 
 

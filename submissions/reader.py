@@ -122,9 +122,7 @@ class _Collected:
     def named_districts(self) -> set[str]:
         named = {d for d in self.district if d}
         for chunk in self.chunks:
-            district = chunk["district"]
-            used = np.unique(district.codes[district.codes >= 0])
-            named |= {d for d in district.categories[used] if d}
+            named |= {d for d in present(pd.Series(chunk["district"])) if d}
         return named
 
     def sheets_with_districts(self) -> set[str]:

@@ -14,10 +14,9 @@ def _pairs(t: pd.DataFrame, catalog, carried: tuple[str, ...] = ()):
     """For each relation of the catalog: the rows of the left indicator with the right's value."""
     involved = {i.code for i in catalog.indicators if i.relations}
     involved |= {r.other for i in catalog.indicators for r in i.relations}
-    # a value already out of its range (a negative bed count) is reported as such, not
-    # compared again with its partner
-    possible = ~((t["value"] < t["lower"]) | (t["value"] > t["upper"]))
-    chosen = t["indicator"].isin(involved) & t["value"].notna() & possible
+    # a value already impossible (a negative bed count, a unit that cannot be converted) is
+    # reported as such, not compared again with its partner
+    chosen = t["indicator"].isin(involved) & t["value"].notna() & ~t["impossible"]
     values = t.loc[chosen, [*KEY, "indicator", "value", *carried]]
     values = values.drop_duplicates([*KEY, "indicator"])
     for ind in catalog.indicators:
