@@ -168,15 +168,6 @@ def _open_calamine(content: bytes, kind: str) -> OpenedFile:
     return OpenedFile(kind=kind, sheets=sheets)
 
 
-def _guarded(rows: Iterator[list], name: str) -> Iterator[list]:
-    try:
-        yield from rows
-    except Exception as exc:
-        raise CannotContinue(
-            f"工作表“{name}”读到一半出错，文件可能已损坏：{_one_line(exc)}"
-        ) from exc
-
-
 def _open_csv(path: Path, content: bytes) -> OpenedFile:
     for encoding in CSV_ENCODINGS:
         try:
