@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
 import traceback
 from pathlib import Path
 
-from indicators import CatalogError, catalog_ids, lint, load
+from submissions.finding import CannotContinue
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def load(id_or_path: str):
+    """The catalog loader, imported on first use: `check` starts its reading children before
+    this process spends 0.2 s importing pydantic."""
+    from indicators import load as load_catalog
+
+    return load_catalog(id_or_path)
 
 
 class UsageError(Exception):
@@ -113,6 +120,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
+    from indicators import catalog_ids, lint
+
     if args.action == "list":
         for cid in catalog_ids():
             loaded = load(cid)
@@ -195,9 +204,6 @@ def catalog_document(loaded) -> dict:
     }
 
 
-SKIPPED_NAMES = ("~$", ".")  # Excel's lock files and hidden files are not submissions
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.files]
     for path in paths:
@@ -205,24 +211,32 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise UsageError(f"文件不存在：{path}")
         if path.is_dir():
             raise UsageError(f"{path} 是目录；校验目录请用 validate.py batch")
-    from submissions.workbook import Readahead
+    from submissions.dispatch import Reading
+    from submissions.isolation import shared_pool
 
-    # Parsing starts first: a big workbook is parsed while pandas is imported and the catalog
-    # is loaded (calamine releases the GIL).
-    readahead = Readahead(paths)
+    # A reading child starts first; the file is sent to it as soon as the catalog is loaded,
+    # and it parses while pandas and pandera are imported here.
+    pool = shared_pool(_limits())
+    pool.warm(min(len(paths), pool.size))
     loaded = load(args.catalog)
+    reading = Reading(paths, loaded.catalog, year=args.year, district=args.district, pool=pool)
     from expectations import validate
     from expectations.engine import prepare
-    from submissions import read_submissions
 
     prepare()
-
-    submissions = read_submissions(
-        paths, loaded.catalog, year=args.year, district=args.district, readahead=readahead
-    )
+    submissions = reading.result()
     args.sources = {str(p): p for p in paths}
     outcome = validate(submissions, loaded, fail_fast=args.fail_fast, engine=args.engine)
     return _write_outputs(outcome, args)
+
+
+def _limits():
+    from submissions.limits import Limits
+
+    try:
+        return Limits.from_environment()
+    except CannotContinue as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -230,41 +244,46 @@ def cmd_batch(args: argparse.Namespace) -> int:
     directory = Path(args.directory)
     if not directory.is_dir():
         raise UsageError(f"目录不存在：{directory}")
-    from expectations import validate
-    from submissions import read_submissions
+    limits = _limits()
+    from submissions.dispatch import Reading
+    from submissions.inbox import list_inbox
     from submissions.store import BatchCache
+    from submissions.workbook import digest_of
 
-    files = sorted(
-        p
-        for p in directory.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(SKIPPED_NAMES) for part in p.relative_to(directory).parts)
-    )
+    files, skipped = list_inbox(directory)
+    for passed in skipped:
+        _log(f"跳过 {passed.path}：{passed.reason}")
     cache = BatchCache(loaded.catalog.id)
+    cache.sweep()
     progress = _progress(len(files))
     cached: dict[Path, object] = {}
     if not args.force:
         for path in files:
-            try:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError:
-                continue
-            submission = cache.get(str(path.resolve()), digest, loaded.version)
+            digest, _size = digest_of(path, limits)
+            submission = cache.get(str(path.resolve()), digest, loaded.version) if digest else None
             if submission is not None:
                 submission.file = str(path)
                 cached[path] = submission
                 progress(path)
     fresh = [path for path in files if path not in cached]
-    read = dict(zip(fresh, read_submissions(fresh, loaded.catalog, progress=progress), strict=True))
-    for path, submission in read.items():
-        cache.put(str(path.resolve()), submission, loaded.version)
+
+    def keep(read: list) -> None:  # each chunk is stored as soon as it is read
+        pairs = [(str(fresh[position].resolve()), submission) for position, submission in read]
+        try:
+            cache.put_many(pairs, loaded.version)
+        except OSError as exc:
+            _log(f"无法写入缓存（{exc.strerror}），下次将重新读取这些文件")
+
+    reading = Reading(fresh, loaded.catalog, progress=progress, limits=limits, on_read=keep)
+    from expectations import validate
+
+    read = dict(zip(fresh, reading.result(), strict=True))
     submissions = [cached.get(path) or read[path] for path in files]
     args.sources = {str(p): p for p in files}
-    skipped = len(cached)
-    cache.save()
-    if skipped:
+    if cached:
         _log(
-            f"{skipped} 个文件内容和指标体系版本都未改动，沿用上次读取的结果（--force 可全部重读）"
+            f"{len(cached)} 个文件内容和指标体系版本都未改动，"
+            "沿用上次读取的结果（--force 可全部重读）"
         )
     outcome = validate(submissions, loaded, fail_fast=args.fail_fast, engine=args.engine)
     return _write_outputs(outcome, args)
@@ -415,15 +434,29 @@ COMMANDS = {
 }
 
 
+def _logging() -> None:
+    """Our own log lines on stderr as `validate: …`; libraries only say something when wrong."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("validate: %(message)s"))
+    ours = logging.getLogger("validate")
+    if not ours.handlers:
+        ours.addHandler(handler)
+        ours.setLevel(logging.INFO)
+        ours.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
+    _logging()
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
-    except CatalogError as exc:
-        print(f"配置错误：{exc}", file=sys.stderr)
+    except CannotContinue as exc:  # a configuration value that cannot be used
+        print(exc, file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
@@ -435,22 +468,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"无法写出结果：{exc.filename or ''} {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # the last guard: one line for the user, the trace in a log file
+        from indicators import CatalogError
+
+        if isinstance(exc, CatalogError):
+            print(f"配置错误：{exc}", file=sys.stderr)
+            return EXIT_USAGE
         log = _log_internal_error()
         print(f"内部错误：{type(exc).__name__}: {exc}（详细信息已写入 {log}）", file=sys.stderr)
         return EXIT_ERRORS
 
 
 def _log_internal_error() -> str:
-    from submissions.store import data_dir
-
     try:
+        from submissions.store import data_dir
+
         folder = data_dir() / "logs"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "internal-errors.log"
         with path.open("a", encoding="utf-8") as out:
             out.write(traceback.format_exc() + "\n")
         return str(path)
-    except OSError:
+    except Exception:
         return "（无法写日志）"
 
 

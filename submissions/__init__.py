@@ -13,9 +13,10 @@ from submissions.finding import (
     severity_for,
 )
 
-# The reader pulls in pandas; it is imported on first use so that `submissions.workbook` can
-# start parsing a big file before pandas is loaded (see workbook.Readahead).
-_READER_NAMES = {"TIDY_COLUMNS", "Submission", "read_submission", "read_submissions"}
+# The reader pulls in pandas; it is imported on first use so that a file can be on its way to
+# a reading child before pandas is loaded here (see submissions.dispatch).
+_READER_NAMES = {"TIDY_COLUMNS", "Submission"}
+_DISPATCH_NAMES = {"read_submission", "read_submissions"}
 
 
 def __getattr__(name: str):
@@ -23,6 +24,10 @@ def __getattr__(name: str):
         from submissions import reader
 
         return getattr(reader, name)
+    if name in _DISPATCH_NAMES:
+        from submissions import dispatch
+
+        return getattr(dispatch, name)
     raise AttributeError(f"module 'submissions' has no attribute {name!r}")
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -12,86 +15,122 @@ import pandas as pd
 from submissions.finding import Finding
 from submissions.reader import TIDY_COLUMNS, Submission
 
+LOG = logging.getLogger("validate.batch")
+
 
 def data_dir() -> Path:
     return Path(os.environ.get("VALIDATE_DATA_DIR", "data"))
 
 
 class BatchCache:
-    """A JSON file per catalog under the data directory; rewritten atomically after each run."""
+    """One JSON file per submitted file under the data directory, written atomically as soon as
+    the file has been read: a batch killed halfway keeps what it had read, two batches at once
+    never see half an entry, and a damaged entry costs one re-read."""
 
     def __init__(self, catalog_id: str, root: Path | None = None):
-        self.path = (root or data_dir()) / "batch" / f"{catalog_id}.json"
-        self.entries: dict[str, dict] = {}
-        self._pending: list[tuple[str, Submission]] = []
-        if self.path.is_file():
-            try:
-                self.entries = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                self.entries = {}  # a damaged cache only costs a re-validation
+        self.folder = (root or data_dir()) / "batch" / catalog_id
+
+    def entry_path(self, key: str) -> Path:
+        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.json"
 
     def get(self, key: str, sha256: str, version: str) -> Submission | None:
-        entry = self.entries.get(key)
-        if not entry or entry.get("sha256") != sha256 or entry.get("version") != version:
+        path = self.entry_path(key)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            LOG.warning("无法读取缓存 %s（%s），重新读取文件", path, exc.strerror)
             return None
         try:
-            table = _table_from_json(entry["table"])
-            findings = [Finding(**f) for f in entry["findings"]]
-        except (KeyError, TypeError, ValueError):
-            return None  # an entry from an older layout of the cache: read the file again
-        return Submission(
-            file=entry["file"],
-            sha256=sha256,
-            size=entry["size"],
-            table=table,
-            findings=findings,
-            kind=entry.get("kind"),
-            layout=entry.get("layout"),
-            district=entry.get("district"),
-            year=entry.get("year"),
-            unreadable=entry.get("unreadable", False),
-        )
+            entry = json.loads(text)
+            if entry.get("key") != key:
+                return None  # another file's entry under the same name: never expected
+            if entry.get("sha256") != sha256 or entry.get("version") != version:
+                return None
+            return Submission(
+                file=entry["file"],
+                sha256=sha256,
+                size=entry["size"],
+                table=_table_from_json(entry["table"]),
+                findings=[Finding(**f) for f in entry["findings"]],
+                kind=entry.get("kind"),
+                layout=entry.get("layout"),
+                district=entry.get("district"),
+                year=entry.get("year"),
+                unreadable=entry.get("unreadable", False),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            LOG.warning("缓存条目已损坏，已删除并重新读取该文件：%s", path)
+            path.unlink(missing_ok=True)
+            return None
 
-    def put(self, key: str, submission: Submission, version: str) -> None:
-        self.entries[key] = {
-            "file": submission.file,
-            "sha256": submission.sha256,
-            "version": version,
-            "size": submission.size,
-            "kind": submission.kind,
-            "layout": submission.layout,
-            "district": submission.district,
-            "year": submission.year,
-            "unreadable": submission.unreadable,
-            "findings": [f.as_dict() for f in submission.findings],
-        }
-        self._pending.append((key, submission))
-
-    def save(self) -> None:
-        self._store_tables()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+    def put_many(self, read: list[tuple[str, Submission]], version: str) -> None:
+        """Store freshly read submissions; their tables are converted in one pass (a DataFrame
+        conversion per file cost about 3 ms, 3.5 s for a batch of 1,000)."""
+        tables = _tables_as_lists([submission.table for _key, submission in read])
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for (key, submission), table in zip(read, tables, strict=True):
+            entry = {
+                "key": key,
+                "file": submission.file,
+                "sha256": submission.sha256,
+                "version": version,
+                "size": submission.size,
+                "kind": submission.kind,
+                "layout": submission.layout,
+                "district": submission.district,
+                "year": submission.year,
+                "unreadable": submission.unreadable,
+                "findings": [f.as_dict() for f in submission.findings],
+                "table": table,
+            }
             # dumps, not dump: the C encoder builds the text in one go, dump streams in Python
-            out.write(json.dumps(self.entries, ensure_ascii=False, default=_plain))
-        os.replace(temporary, self.path)
+            _write_atomically(
+                self.entry_path(key), json.dumps(entry, ensure_ascii=False, default=_plain)
+            )
 
-    def _store_tables(self) -> None:
-        """Each new entry's table as lists per column, converted for all files in one pass:
-        a DataFrame conversion per file cost about 3 ms, 3.5 s for a batch of 1,000."""
-        pending, self._pending = self._pending, []
-        for key, _submission in pending:
-            self.entries[key]["table"] = {name: [] for name in TIDY_COLUMNS}
-        filled = [(key, s.table) for key, s in pending if not s.table.empty]
-        if not filled:
+    def sweep(self, older_than: float = 3600.0) -> None:
+        """Temporary files left by a batch that was killed while writing."""
+        if not self.folder.is_dir():
             return
-        combined = pd.concat([table for _, table in filled], ignore_index=True)
-        columns = {name: _plain_list(combined[name]) for name in TIDY_COLUMNS}
-        start = 0
-        for key, table in filled:
-            stop = start + len(table)
-            self.entries[key]["table"] = {name: v[start:stop] for name, v in columns.items()}
-            start = stop
+        now = time.time()
+        for leftover in self.folder.glob(".*.tmp"):
+            try:
+                if now - leftover.stat().st_mtime > older_than:
+                    leftover.unlink()
+            except OSError:
+                pass
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _tables_as_lists(tables: list[pd.DataFrame]) -> list[dict]:
+    """Each table as lists per column (JSON-ready), converted for all tables in one pass."""
+    empty = {name: [] for name in TIDY_COLUMNS}
+    filled = [table for table in tables if not table.empty]
+    if not filled:
+        return [empty for _ in tables]
+    combined = pd.concat(filled, ignore_index=True)
+    columns = {name: _plain_list(combined[name]) for name in TIDY_COLUMNS}
+    result, start = [], 0
+    for table in tables:
+        if table.empty:
+            result.append(empty)
+            continue
+        stop = start + len(table)
+        result.append({name: values[start:stop] for name, values in columns.items()})
+        start = stop
+    return result
 
 
 NUMBERS = {"row": "int64", "col": "int64", "value": "float64", "high": "float64"}

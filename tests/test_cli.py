@@ -182,8 +182,7 @@ def test_batch_cache_gives_back_the_same_table_and_findings(tmp_path, yantai):
     path = district_file(tmp_path, yantai, changes={text: "待统计", blank: None})
     fresh = read_submission(path, yantai.catalog)
     cache = BatchCache("yantai", tmp_path / "data")
-    cache.put("key", fresh, yantai.version)
-    cache.save()
+    cache.put_many([("key", fresh)], yantai.version)
     cached = BatchCache("yantai", tmp_path / "data").get("key", fresh.sha256, yantai.version)
 
     def plain(table):

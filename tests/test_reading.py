@@ -299,8 +299,11 @@ def test_two_row_header_with_years_under_a_merged_cell(tmp_path, yantai):
 
 
 def test_files_parsed_in_the_background_read_the_same(tmp_path, yantai, monkeypatch):
+    """Inside a reading child: big files are parsed in a thread while pandas loads."""
     import submissions.workbook as workbook
-    from submissions import read_submissions
+    from submissions.cells import read_here
+    from submissions.dispatch import ReadOptions
+    from submissions.reader import unpack
 
     bad = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
     broken = tmp_path / "broken.xlsx"
@@ -311,9 +314,10 @@ def test_files_parsed_in_the_background_read_the_same(tmp_path, yantai, monkeypa
         tmp_path / "gone.xlsx",
         district_file(tmp_path, yantai, district="福山区"),
     ]
+    items = [(path, str(path), None) for path in paths]
 
     def read():
-        found = read_submissions(paths, yantai.catalog)
+        found = unpack(read_here(items, yantai.catalog, ReadOptions()), yantai.catalog)
         return [
             (s.unreadable, s.district, len(s.table), [(f.cell, f.category) for f in s.findings])
             for s in found
@@ -324,10 +328,10 @@ def test_files_parsed_in_the_background_read_the_same(tmp_path, yantai, monkeypa
     assert read() == opened_here
     assert [unreadable for unreadable, *_ in opened_here] == [False, True, True, False]
 
-    def crash(path):
+    def crash(path, limits=None):
         raise RuntimeError("parser bug")
 
     monkeypatch.setattr(workbook, "open_path", crash)
-    # A failure in the thread reaches the reader (and the command's error log), never a hang.
+    # A failure in the thread reaches the reader, never a hang (the pool then reports it).
     with pytest.raises(RuntimeError, match="parser bug"):
-        read_submissions(paths[:1], yantai.catalog)
+        read_here(items[:1], yantai.catalog, ReadOptions())

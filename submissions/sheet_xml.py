@@ -1,0 +1,176 @@
+"""Reading an .xlsx sheet's XML cell by cell: sparse sheets, formulas without results, errors."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+
+import defusedxml
+from defusedxml import ElementTree as SafeTree
+
+from submissions.finding import CannotContinue, a1
+from submissions.screening import CELL_RE, TOO_BIG
+
+# A sheet without these bytes has no formula and no error value.
+FORMULA_MARK = re.compile(rb"<(?:\w+:)?f[\s>/]")
+ERROR_MARK = b't="e"'
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _position(reference: str | None) -> tuple[int, int] | None:
+    """ "B5" → (4, 1), 0-based."""
+    match = CELL_RE.match(reference or "")
+    if not match:
+        return None
+    col = 0
+    for ch in match.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    return int(match.group(2)) - 1, col - 1
+
+
+def _cells(stream, strings: list[str] | None) -> Iterator[tuple[int, int, object]]:
+    """(row, col, value) of every cell that holds something, in file order.
+
+    A formula without a stored result comes back as its text ("=SUM(C5:C9)"), an error value
+    as Excel writes it ("#DIV/0!"); with `strings` None, shared strings are not looked up and
+    only formulas and errors are of interest (values come back as None)."""
+    row = col = -1
+    events = SafeTree.iterparse(stream, events=("start", "end"), forbid_dtd=True)
+    for event, element in events:
+        tag = _local(element.tag)
+        if tag == "row":
+            if event == "start":  # positions may be implied by order
+                number = element.get("r")
+                row = int(number) - 1 if number and number.isdigit() else row + 1
+                col = -1
+            else:
+                element.clear()
+            continue
+        if tag != "c" or event != "end":
+            continue
+        place = _position(element.get("r"))
+        if place is None:
+            col += 1
+        else:
+            row, col = place
+        kind = element.get("t") or "n"
+        formula = stored = inline = None
+        for child in element:
+            name = _local(child.tag)
+            if name == "v":
+                stored = child.text
+            elif name == "f":
+                formula = child.text or ""
+            elif name == "is":
+                inline = "".join(
+                    t.text or "" for t in child.iter() if _local(t.tag) == "t" and t.text
+                )
+        element.clear()
+        if formula is not None and (stored is None or stored == "") and kind != "inlineStr":
+            yield row, col, "=" + (formula or "（公式）")
+        elif kind == "e":
+            yield row, col, (stored or "#N/A").strip()
+        elif strings is None:
+            continue
+        elif kind == "inlineStr":
+            yield row, col, inline or ""
+        elif stored is None:
+            continue
+        elif kind == "s":
+            try:
+                yield row, col, strings[int(stored)]
+            except (ValueError, IndexError):
+                yield row, col, ""
+        elif kind == "b":
+            yield row, col, stored.strip() == "1"
+        elif kind in ("str", "d"):
+            yield row, col, stored
+        else:
+            try:
+                yield row, col, float(stored)
+            except ValueError:
+                yield row, col, stored
+
+
+def shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
+    if part is None:
+        return []
+    strings = []
+    with archive.open(part) as stream:
+        for _event, element in SafeTree.iterparse(stream, events=("end",), forbid_dtd=True):
+            if _local(element.tag) != "si":
+                continue
+            pieces = []
+            for child in element:
+                name = _local(child.tag)
+                if name == "t":
+                    pieces.append(child.text or "")
+                elif name == "r":
+                    pieces.extend(t.text or "" for t in child if _local(t.tag) == "t")
+            strings.append("".join(pieces))
+            element.clear()
+    return strings
+
+
+def sparse_rows(
+    content: bytes, part: str, strings_part: str | None, sheet: str, limit: int
+) -> tuple[list[tuple[int, list]], int, int]:
+    """The rows of a sheet whose used range is too large to hold as a rectangle, as
+    (row index, cells up to the row's last value); also the first row and column with a value.
+    More than `limit` cells is reported rather than read."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        strings = shared_strings(archive, strings_part)
+        by_row: dict[int, dict[int, object]] = {}
+        count = 0
+        with archive.open(part) as stream:
+            for row, col, value in _cells(stream, strings):
+                if value == "" or value is None:
+                    continue
+                count += 1
+                if count > limit:
+                    raise CannotContinue(
+                        f"{TOO_BIG}工作表“{sheet}”的内容分散在很大的范围里，"
+                        f"超过 {limit:,} 个单元格（已读到 {a1(row, col)}）；"
+                        "请删除表格以外的内容后重新上传"
+                    )
+                by_row.setdefault(row, {})[col] = value
+    except defusedxml.DefusedXmlException as exc:
+        raise CannotContinue("文件含有 XML 实体声明（DOCTYPE），出于安全考虑不予读取") from exc
+    except (SafeTree.ParseError, zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise CannotContinue(f"工作表“{sheet}”无法读取，文件可能已损坏：{exc}") from exc
+    if not by_row:
+        return [], 0, 0
+    first_col = min(min(cells) for cells in by_row.values())
+    rows = []
+    for row in sorted(by_row):
+        cells = by_row[row]
+        dense = [None] * (max(cells) - first_col + 1)
+        for col, value in cells.items():
+            dense[col - first_col] = value
+        rows.append((row, dense))
+    return rows, rows[0][0], first_col
+
+
+def formula_and_error_cells(content: bytes, part: str) -> dict[tuple[int, int], str]:
+    """(row, col) → "=FORMULA" for formulas without a stored result and "#DIV/0!" for error
+    values: calamine reads both as blank. Most sheets have neither, which a byte search tells."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        data = archive.read(part)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+        return {}
+    if ERROR_MARK not in data and not FORMULA_MARK.search(data):
+        return {}
+    found = {}
+    try:
+        for row, col, value in _cells(io.BytesIO(data), None):
+            found[(row, col)] = value
+    except (defusedxml.DefusedXmlException, SafeTree.ParseError):
+        return found
+    return found
