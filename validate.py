@@ -101,7 +101,9 @@ def build_parser() -> Parser:
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalog", required=True, metavar="ID", help="指标体系 ID 或 YAML 文件")
-    parser.add_argument("--json", dest="json_path", metavar="PATH", help="写出 JSON 报告")
+    parser.add_argument(
+        "--json", dest="json_path", metavar="PATH", help="写出 JSON 报告（- 表示标准输出）"
+    )
     parser.add_argument("--csv", dest="csv_path", metavar="PATH", help="写出问题清单 CSV")
     parser.add_argument(
         "--html", dest="html_dir", metavar="DIR", help="写出 HTML 报告（汇总页和每个文件一页）"
@@ -204,6 +206,20 @@ def catalog_document(loaded) -> dict:
     }
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every place a report goes must be writable before any file is read: a scheduled job
+    learns of a full disk or a read-only folder at once, in one line."""
+    from reports.output import check_writable, why
+
+    folders = [Path(p).parent for p in (args.json_path, args.csv_path) if p and p != "-"]
+    folders += [Path(p) for p in (args.html_dir, args.annotate_dir, args.gx_docs) if p]
+    for folder in folders:
+        try:
+            check_writable(folder)
+        except OSError as exc:
+            raise UsageError(f"无法写出结果：{folder}（{why(exc)}）") from exc
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.files]
     for path in paths:
@@ -211,6 +227,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise UsageError(f"文件不存在：{path}")
         if path.is_dir():
             raise UsageError(f"{path} 是目录；校验目录请用 validate.py batch")
+    _check_outputs(args)
     from submissions.dispatch import Reading
     from submissions.isolation import shared_pool
 
@@ -244,6 +261,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     directory = Path(args.directory)
     if not directory.is_dir():
         raise UsageError(f"目录不存在：{directory}")
+    _check_outputs(args)
     limits = _limits()
     from submissions.dispatch import Reading
     from submissions.inbox import list_inbox
@@ -260,15 +278,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if not args.force:
         for path in files:
             digest, _size = digest_of(path, limits)
-            submission = cache.get(str(path.resolve()), digest, loaded.version) if digest else None
-            if submission is not None:
-                submission.file = str(path)
-                cached[path] = submission
-                progress(path)
+            if digest:
+                submission = cache.get(_cache_key(path), digest, loaded.version, str(path))
+                if submission is not None:
+                    cached[path] = submission
+                    progress(path)
     fresh = [path for path in files if path not in cached]
 
     def keep(read: list) -> None:  # each chunk is stored as soon as it is read
-        pairs = [(str(fresh[position].resolve()), submission) for position, submission in read]
+        pairs = [(_cache_key(fresh[position]), submission) for position, submission in read]
         try:
             cache.put_many(pairs, loaded.version)
         except OSError as exc:
@@ -287,6 +305,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
         )
     outcome = validate(submissions, loaded, fail_fast=args.fail_fast, engine=args.engine)
     return _write_outputs(outcome, args)
+
+
+def _cache_key(path: Path) -> str:
+    """The file's place, not its link target: a link and the file it points to are two
+    submissions (each named as it is in the folder)."""
+    return os.path.abspath(path)
 
 
 def _progress(total: int):
@@ -320,7 +344,10 @@ def _log(message: str) -> None:
 def _write_outputs(outcome, args: argparse.Namespace) -> int:
     from reports import document, summary, write_csv, write_json
 
-    if args.json_path:
+    if args.json_path == "-":  # for a pipeline: the document on standard output
+        json.dump(document(outcome), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    elif args.json_path:
         write_json(document(outcome), Path(args.json_path))
         _log(f"JSON 报告已写入 {args.json_path}")
     if args.csv_path:
@@ -465,7 +492,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except OSError as exc:
-        print(f"无法写出结果：{exc.filename or ''} {exc.strerror or exc}", file=sys.stderr)
+        from reports.output import why
+
+        print(f"无法写出结果：{exc.filename or ''}（{why(exc)}）", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # the last guard: one line for the user, the trace in a log file
         from indicators import CatalogError

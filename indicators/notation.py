@@ -10,8 +10,23 @@ from functools import lru_cache
 
 # Statistical-yearbook markers for "no value": recognised, not read as zero.
 NO_VALUE_MARKERS = frozenset(
-    {"", "-", "--", "—", "——", "–", "…", "……", "...", "/", "\\", "无", "暂无", "n/a", "na", "#n/a"}
+    {"", "-", "--", "—", "——", "–", "…", "……", "...", "/", "\\", "无", "暂无", "n/a", "na"}
 )
+# Excel's (and WPS's) error values, what each means to the person who sees it; LibreOffice
+# writes "Err:502" and the like.
+EXCEL_ERRORS = {
+    "#DIV/0!": "公式中除数为零",
+    "#REF!": "公式引用的单元格已被删除",
+    "#N/A": "公式找不到要查的值",
+    "#VALUE!": "公式中参与计算的数据类型不对",
+    "#NAME?": "公式中有无法识别的函数或名称",
+    "#NUM!": "公式中的数字无效或超出范围",
+    "#NULL!": "公式中的区域没有交集",
+    "#SPILL!": "公式结果溢出到已有内容的单元格",
+    "#CALC!": "公式无法计算",
+    "#GETTING_DATA": "数据尚未取回",
+}
+LIBREOFFICE_ERROR_RE = re.compile(r"^Err:\d{3}$")
 
 # Longest words first so that "不低于" is not read as "低于".
 PREFIX_WORDS: tuple[tuple[str, str], ...] = (
@@ -104,6 +119,23 @@ def normalise(text: str) -> str:
     return folded.replace("\u3000", " ").replace("－", "-").replace("〜", "~").strip()
 
 
+def excel_error(text: str) -> str | None:
+    """What an error value such as "#DIV/0!" means, or None if `text` is not one."""
+    token = text.strip().upper()
+    if token in EXCEL_ERRORS:
+        return EXCEL_ERRORS[token]
+    if LIBREOFFICE_ERROR_RE.match(text.strip()):
+        return "公式无法计算"
+    return None
+
+
+def is_formula(text: str) -> bool:
+    """A formula left as text: a cell whose result was never calculated (a file written by a
+    program and never opened in Excel), or a CSV cell, which nothing calculates."""
+    body = text.strip()
+    return body.startswith("=") and len(body) > 1
+
+
 def parse(text: object) -> Reading:
     """Read one cell or target; never raises."""
     if text is None:
@@ -123,6 +155,10 @@ def parse(text: object) -> Reading:
 
 @lru_cache(maxsize=65536)
 def _parse_text(raw: str) -> Reading:
+    if is_formula(raw):
+        return Reading(text=raw, reason=f"单元格是公式“{_clip(raw.strip())}”，文件中没有计算结果")
+    if (meaning := excel_error(raw)) is not None:
+        return Reading(text=raw, reason=f"Excel 错误值“{raw.strip()}”（{meaning}）")
     body = normalise(raw)
     if body.lower() in NO_VALUE_MARKERS or re.fullmatch(r"[-—–…./\s]+", body):
         return Reading(text=raw, empty=True)

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import warnings
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from expectations.engine import Outcome, Result
+from reports.output import replaced_path
 from submissions import CATEGORY_LABELS, SEVERITY_LABELS
 from submissions.finding import SEVERITY_RANK
+from submissions.isolation import Failure, Job, Pool, shared_pool
+from submissions.workbook import decode_text
+
+if TYPE_CHECKING:  # types only: nothing here runs rules
+    from expectations.engine import Outcome, Result
+
+LOG = logging.getLogger("validate.annotate")
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 FINDINGS_SHEET = "校验问题"
@@ -23,34 +32,57 @@ def annotated_name(position: int, result: Result) -> str:
     return f"{position + 1:04d}-{stem[:40] or 'submission'}-已标注.xlsx"
 
 
-def write_annotated(outcome: Outcome, folder: Path, sources: dict[str, Path]) -> list[Path]:
-    """One annotated .xlsx per readable submission; `sources` maps result file → its path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
+def write_annotated(
+    outcome: Outcome, folder: Path, sources: dict[str, Path], pool: Pool | None = None
+) -> list[Path]:
+    """One annotated .xlsx per readable submission; `sources` maps result file → its path.
+
+    openpyxl opens the district's own workbook to copy it: that happens in a reading child
+    (see submissions.isolation), within the same limits as reading. A copy that cannot be
+    made is logged and the others are written."""
+    jobs, targets = [], []
     for position, result in enumerate(outcome.results):
         source = sources.get(result.submission.file)
         if source is None or result.submission.unreadable:
             continue
         target = folder / annotated_name(position, result)
-        annotate(result, source, target)
-        written.append(target)
+        jobs.append(Job(annotate_copy, annotation_job(result, source, target)))
+        targets.append((result.submission.file, target))
+    if not jobs:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for (file, target), outcome_of_job in zip(
+        targets, (pool or shared_pool()).run(jobs), strict=True
+    ):
+        if isinstance(outcome_of_job, Failure):
+            LOG.warning("无法为 %s 写出标注副本：%s", file, outcome_of_job.reason)
+        else:
+            written.append(target)
     return written
 
 
-def annotate(result: Result, source: Path, target: Path) -> None:
+def annotation_job(result: Result, source: Path, target: Path) -> tuple:
+    """What a child needs to annotate one file: its findings and kind, not its table."""
+    return (list(result.findings), result.submission.kind, source, target)
+
+
+def annotate_copy(findings: list, kind: str | None, source: Path, target: Path, *, tick) -> Path:
+    """Run in a child: the annotated copy written to `target` (atomically)."""
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    workbook = _open_as_workbook(result, source)
+    tick(0)
+    workbook = _open_as_workbook(kind, source)
     by_cell: dict[tuple[str, str], list] = defaultdict(list)
-    for finding in result.findings:
+    for finding in findings:
         if finding.sheet and finding.cell:
             by_cell[(finding.sheet, finding.cell)].append(finding)
-    for (sheet_name, cell), findings in by_cell.items():
+    for (sheet_name, cell), found in by_cell.items():
         if sheet_name not in workbook.sheetnames:
             continue
         sheet = workbook[sheet_name]
-        worst = min(findings, key=lambda f: SEVERITY_RANK[f.severity]).severity
+        worst = min(found, key=lambda f: SEVERITY_RANK[f.severity]).severity
         target_cell = sheet[cell]
         if type(target_cell).__name__ == "MergedCell":
             continue  # merged titles carry no values, and openpyxl cannot style their hidden parts
@@ -58,38 +90,39 @@ def annotate(result: Result, source: Path, target: Path) -> None:
         text = "\n".join(
             f"【{SEVERITY_LABELS[f.severity]}】{f.message}"
             + (f"（备注：{f.explanation}）" if f.explanation else "")
-            for f in findings
+            for f in found
         )
         if target_cell.comment is not None:
             text = f"{target_cell.comment.text}\n{text}"
         comment = Comment(text[:30000], COMMENT_AUTHOR)
         comment.width, comment.height = 360, 160
         target_cell.comment = comment
-    _findings_sheet(workbook, result)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(target)
+    _findings_sheet(workbook, findings)
+    with replaced_path(target) as temporary:
+        workbook.save(temporary)
+    return target
 
 
-def _open_as_workbook(result: Result, source: Path):
+def _open_as_workbook(kind: str | None, source: Path):
     """The district's own .xlsx as it is; a .xls or CSV is copied cell by cell into a new one."""
     from openpyxl import Workbook, load_workbook
 
-    if result.submission.kind in ("xlsx",):
+    content = source.read_bytes()
+    if kind in ("xlsx",):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not keep
             # from bytes: openpyxl judges a path by its extension, stored files have none
-            return load_workbook(io.BytesIO(source.read_bytes()))
+            return load_workbook(io.BytesIO(content))
     workbook = Workbook()
     workbook.remove(workbook.active)
-    content = source.read_bytes()
-    if result.submission.kind == "csv":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
+    if kind == "csv":
+        text, _encoding = decode_text(content)
+        try:
+            dialect = csv.Sniffer().sniff(text[:8192], delimiters=",\t;，")
+        except csv.Error:
+            dialect = (
+                csv.excel_tab if text[:8192].count("\t") > text[:8192].count(",") else csv.excel
+            )
         sheet = workbook.create_sheet(source.stem[:31] or "CSV")
         for row in csv.reader(io.StringIO(text, newline=""), dialect):
             _append_as_values(sheet, row)
@@ -112,7 +145,7 @@ def _append_as_values(sheet, row: list) -> None:
             cell.data_type = "s"
 
 
-def _findings_sheet(workbook, result: Result) -> None:
+def _findings_sheet(workbook, findings: list) -> None:
     from openpyxl.styles import Font, PatternFill
 
     name = FINDINGS_SHEET
@@ -134,7 +167,7 @@ def _findings_sheet(workbook, result: Result) -> None:
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for finding in result.findings:
+    for finding in findings:
         _append_as_values(
             sheet,
             [

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from expectations.engine import Outcome
+from reports.output import replaced
 from submissions import CATEGORY_LABELS, SEVERITY_LABELS
+
+if TYPE_CHECKING:  # types only: nothing here runs rules
+    from expectations.engine import Outcome
 
 HEADER = ["文件", "区县", "严重程度", "类别", "规则", "指标", "年度", "工作表", "单元格",
           "填报值", "应为", "说明", "备注中的解释"]  # fmt: skip
@@ -28,8 +32,7 @@ def rows(outcome: Outcome):
 
 
 def write_csv(outcome: Outcome, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
+    with replaced(path, encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(HEADER)
         for file, f in rows(outcome):

@@ -9,13 +9,17 @@ import threading
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from expectations.engine import Outcome, Result
+from reports.output import write_text
 from submissions import CATEGORY_LABELS, SEVERITY_LABELS
 from submissions.finding import SEVERITY_RANK
+
+if TYPE_CHECKING:  # types only: nothing here runs rules
+    from expectations.engine import Outcome, Result
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATUS_LABELS = {"ok": "通过", "warning": "有警告", "error": "有错误", "unreadable": "无法读取"}
@@ -93,9 +97,8 @@ def write_html(
     dashboard = folder / "index.html"
     links = [f"submissions/{name}" for name in names]
     page = dashboard_page(outcome, links, validated_at, values)
-    dashboard.write_text(
-        environment().get_template("dashboard.html").render(page=page, marks=MARKS),
-        encoding="utf-8",
+    write_text(
+        dashboard, environment().get_template("dashboard.html").render(page=page, marks=MARKS)
     )
     return dashboard
 
@@ -113,7 +116,7 @@ def _write_pages(positions: range, shared: tuple | None = None) -> None:
             outcome, result, values.get(result.submission.file, {}), validated_at
         )
         page["dashboard_link"] = "../index.html"
-        (folder / names[position]).write_text(template.render(page=page), encoding="utf-8")
+        write_text(folder / names[position], template.render(page=page))
 
 
 def worst_by_indicator(findings) -> dict[str, str]:

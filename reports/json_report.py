@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from expectations.engine import Outcome, Result
+from reports.output import replaced
 from submissions import ERROR, INFO, WARNING, Finding
-from submissions.codes import present
+
+if TYPE_CHECKING:  # types only: nothing here runs rules
+    from expectations.engine import Outcome, Result
 
 FINDING_KEYS = (
     "severity", "category", "rule", "indicator", "indicator_name", "year", "sheet", "cell",
@@ -24,7 +25,9 @@ def finding_document(finding: Finding) -> dict:
 def submission_document(result: Result) -> dict:
     submission = result.submission
     table = submission.table
-    indicators = 0 if table.empty else len(present(table["indicator"]))
+    from submissions.codes import present
+
+    indicators = 0 if table is None or table.empty else len(present(table["indicator"]))
     return {
         "file": submission.file,
         "district": submission.district,
@@ -55,9 +58,6 @@ def document(outcome: Outcome) -> dict:
 
 def write_json(data: dict, path: Path) -> None:
     """Write atomically, so that a scheduled job never leaves half a document behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
+    with replaced(path) as out:
         json.dump(data, out, ensure_ascii=False, indent=2)
         out.write("\n")
-    os.replace(temporary, path)

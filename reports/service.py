@@ -373,8 +373,8 @@ def create_app(store: Store | None = None) -> FastAPI:
         if row.status == "unreadable":
             return render("error.html", 409, message="这个文件无法读取，没有可标注的副本。")
         target = data_dir() / "annotated" / f"{row.id}.xlsx"
-        if not target.exists():
-            _annotate(store, row, target)
+        if not target.exists() and not _annotate(store, row, target):
+            return render("error.html", 500, message="无法为这个文件生成标注副本，请稍后再试。")
         return FileResponse(
             target,
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -497,24 +497,24 @@ def _csv(document: dict) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _annotate(store: Store, row: StoredSubmission, target: Path) -> None:
-    from expectations.engine import Result
-    from reports.annotate import annotate
-    from submissions import Submission
+def _annotate(store: Store, row: StoredSubmission, target: Path) -> bool:
+    """The annotated copy of a stored upload, made by a reading child (openpyxl parses the
+    district's file); False if it could not be made."""
+    from reports.annotate import annotate_copy
+    from submissions.isolation import Failure, Job, shared_pool
 
     document = json.loads(row.document)
     findings = [
         Finding(**{k: f.get(k) for k in Finding.__dataclass_fields__ if k in f})
         for f in document["findings"]
     ]
-    kind = document.get("kind")
-    if kind is None:
-        from submissions.workbook import open_spreadsheet
-
-        kind = open_spreadsheet(Path("upload"), store.file_path(row.sha256).read_bytes()).kind
-    submission = Submission(row.original_name, row.sha256, row.size, None, kind=kind)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    annotate(Result(submission, findings), store.file_path(row.sha256), target)
+    source = store.file_path(row.sha256)
+    job = Job(annotate_copy, (findings, document.get("kind"), source, target))
+    (made,) = shared_pool().run([job])
+    if isinstance(made, Failure):
+        LOG.warning("无法为第 %s 号上传写出标注副本：%s", row.id, made.reason)
+        return False
+    return True
 
 
 def app_from_environment() -> FastAPI:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from expectations.engine import Outcome
+from typing import TYPE_CHECKING
+
 from submissions import ERROR, SEVERITY_LABELS, WARNING
+
+if TYPE_CHECKING:  # types only: nothing here runs rules
+    from expectations.engine import Outcome
 
 STATUS_LABELS = {"ok": "通过", "warning": "有警告", "error": "有错误", "unreadable": "无法读取"}
 SHOWN_PER_FILE = 30

@@ -5,6 +5,7 @@ imported here."""
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,8 +83,9 @@ def read_submissions(
     ]
     read: dict[int, object] = {}
     pending = _chunks(items)
+    pickled = pickle.dumps(catalog)
     while pending:
-        jobs = [Job(read_chunk, ([items[i] for i in chunk], catalog, options)) for chunk in pending]
+        jobs = [Job(read_chunk, ([items[i] for i in chunk], pickled, options)) for chunk in pending]
 
         def arrived(job: int, parcel, chunks=pending) -> list:
             from submissions.reader import unpack

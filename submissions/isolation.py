@@ -67,14 +67,9 @@ class Pool:
     """Runs jobs in up to `size` children; each job item (a file) gets `limits.wall_seconds`
     of wall time and `limits.cpu_seconds` of CPU time, the child at most `limits.memory`."""
 
-    def __init__(
-        self, limits: Limits | None = None, size: int | None = None, preload: tuple = ()
-    ) -> None:
+    def __init__(self, limits: Limits | None = None, size: int | None = None) -> None:
         self.limits = limits or Limits()
         self.size = max(1, size or self.limits.reader_count())
-        # Modules a child imports while it waits for its first job (in a thread: a job that
-        # arrives meanwhile starts at once, e.g. parsing a big file while pandas loads).
-        self.preload = preload
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -242,10 +237,9 @@ class Pool:
         environment.setdefault("OPENBLAS_NUM_THREADS", "1")
         environment["RUST_BACKTRACE"] = "0"  # calamine's failure message, not pages of frames
         limits = json.dumps(dataclasses.asdict(self.limits))
-        preload = ",".join(self.preload)
         try:
             process = subprocess.Popen(
-                [sys.executable, "-c", CHILD, str(theirs.fileno()), limits, preload],
+                [sys.executable, "-c", CHILD, str(theirs.fileno()), limits],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -302,13 +296,12 @@ def _tail(path: str, size: int = 4000) -> str:
 
 
 def child_main() -> None:
-    """Entry of a reading child: `python -c CHILD FD LIMITS`."""
+    """Entry of a reading child: `python -c CHILD FD LIMITS`. One thread imports: a job that
+    starts a thread of its own (a big file's parse) keeps it to code already imported, since
+    two threads importing at once can see each other's modules half made."""
     connection = Connection(int(sys.argv[1]))
     limits = Limits(**json.loads(sys.argv[2]))
     _confine(limits)
-    preload = [name for name in sys.argv[3].split(",") if name]
-    if preload:
-        threading.Thread(target=_preload, args=(preload,), daemon=True).start()
     while True:
         try:
             message = connection.recv()
@@ -394,7 +387,6 @@ def _resident() -> int:
 # ------------------------------------------------------------------------------------------
 # One pool per process, shared by everything that reads.
 
-READER_MODULES = ("submissions.cells",)  # what reading needs: the parsers, the catalog model
 _shared: Pool | None = None
 _shared_lock = threading.Lock()
 _live: set[Pool] = set()
@@ -407,7 +399,7 @@ def shared_pool(limits: Limits | None = None) -> Pool:
         if _shared is None or (limits is not None and limits != _shared.limits):
             if _shared is not None:
                 _shared.close()
-            _shared = Pool(limits or Limits.from_environment(), preload=READER_MODULES)
+            _shared = Pool(limits or Limits.from_environment())
         return _shared
 
 

@@ -9,6 +9,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 import defusedxml
+import olefile
 from defusedxml import ElementTree as SafeTree
 
 from submissions.finding import CannotContinue
@@ -210,8 +211,6 @@ def _column_number(letters: str) -> int:
 
 def refuse_encrypted(content: bytes) -> None:
     """An OLE file holding an encrypted OOXML package (Excel's and WPS's "password to open")."""
-    import olefile
-
     try:
         ole = olefile.OleFileIO(io.BytesIO(content))
     except Exception:  # not a valid OLE file: calamine gives its own reason

@@ -8,6 +8,7 @@ import logging
 import os
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -33,10 +34,14 @@ class BatchCache:
     def entry_path(self, key: str) -> Path:
         return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.json"
 
-    def get(self, key: str, sha256: str, version: str) -> Submission | None:
+    def get(
+        self, key: str, sha256: str, version: str, file: str | None = None
+    ) -> Submission | None:
+        """The stored submission of `key` if its content and the catalog are unchanged, named
+        `file` (the name it has in this run) in its table and findings."""
         path = self.entry_path(key)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -48,7 +53,7 @@ class BatchCache:
                 return None  # another file's entry under the same name: never expected
             if entry.get("sha256") != sha256 or entry.get("version") != version:
                 return None
-            return Submission(
+            submission = Submission(
                 file=entry["file"],
                 sha256=sha256,
                 size=entry["size"],
@@ -64,6 +69,9 @@ class BatchCache:
             LOG.warning("缓存条目已损坏，已删除并重新读取该文件：%s", path)
             path.unlink(missing_ok=True)
             return None
+        if file is not None and file != submission.file:
+            _rename(submission, file)
+        return submission
 
     def put_many(self, read: list[tuple[str, Submission]], version: str) -> None:
         """Store freshly read submissions; their tables are converted in one pass (a DataFrame
@@ -101,6 +109,15 @@ class BatchCache:
                     leftover.unlink()
             except OSError:
                 pass
+
+
+def _rename(submission: Submission, file: str) -> None:
+    submission.findings = [
+        replace(f, file=file) if f.file == submission.file else f for f in submission.findings
+    ]
+    submission.file = file
+    if not submission.table.empty:
+        submission.table["file"] = pd.Categorical([file] * len(submission.table))
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -117,15 +117,30 @@ def digest_of(path: Path, limits: Limits) -> tuple[str, int]:
             return "", status.st_size
 
 
-def read_chunk(items: list, catalog, options, *, tick) -> tuple:
+def read_chunk(items: list, catalog: bytes, options, *, tick) -> tuple:
     """Run in a reading child (see submissions.isolation): big files start parsing in a
-    thread before pandas is imported, then the reader builds the chunk's tidy table."""
+    thread first; the catalog (pickled, so that the thread is started before pydantic is
+    imported to unpickle it) and pandas (for a long sheet) are loaded while it runs."""
     readahead = Readahead([path for path, _shown, _district in items], limits=options.limits)
     if readahead.parsing:
-        import submissions.codes  # noqa: F401 - pandas, for a long sheet, while the parse runs
+        import submissions.codes  # noqa: F401 - pandas, for a long sheet
     from submissions.cells import read_here
 
-    return read_here(items, catalog, options, readahead, tick)
+    return read_here(items, _catalog(catalog), options, readahead, tick)
+
+
+_CATALOGS: dict[str, object] = {}
+
+
+def _catalog(pickled: bytes):
+    """A child reads many chunks with the same catalog: unpickled once."""
+    import pickle
+
+    key = hashlib.sha256(pickled).hexdigest()
+    if key not in _CATALOGS:
+        _CATALOGS.clear()
+        _CATALOGS[key] = pickle.loads(pickled)
+    return _CATALOGS[key]
 
 
 def open_path(path: Path, limits: Limits | None = None) -> Opened:
@@ -332,14 +347,19 @@ def _xls_error_cells(
     return errors
 
 
+def csv_delimiter(text: str) -> str:
+    """Comma, tab (Excel's text exports), semicolon or a full-width comma."""
+    sample = text[:8192]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;，").delimiter
+    except csv.Error:
+        return "\t" if sample.count("\t") > sample.count(",") else ","
+
+
 def _open_csv(path: Path, content: bytes) -> OpenedFile:
     text, encoding = decode_text(content)
     sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;，")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    delimiter = csv_delimiter(text)
     lines = [line for line in sample.splitlines() if line.strip()][:50]
     delimited = sum(1 for line in lines if delimiter in line)
     if delimited < 2 or delimited < 0.3 * len(lines):

@@ -1,0 +1,125 @@
+"""Hostile and awkward files: each gets a clear finding, and no file stops a run for the others."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from expectations import validate
+from submissions import read_submissions
+from tests.conftest import ROOT
+from tests.hostile import CASES, DISTRICT, district_workbook, far_cells, value_cells
+
+
+def _check(paths, loaded):
+    submissions = read_submissions(paths, loaded.catalog)
+    return validate(submissions, loaded).results
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_each_hostile_file_gets_its_status_and_category(tmp_path, yantai, case):
+    path = case.build(tmp_path, yantai)
+    # read beside an ordinary file: the hostile one must not take it down
+    ordinary = district_workbook(tmp_path, yantai, f"{DISTRICT}-2023-正常.xlsx")
+    hostile, fine = _check([path, ordinary], yantai)
+    assert (hostile.status, {f.category for f in hostile.findings}) == (
+        case.status,
+        set(case.categories),
+    )
+    assert fine.status == "ok" and fine.submission.district == DISTRICT
+
+
+def test_formulas_and_error_values_are_named_never_called_blank(tmp_path, yantai):
+    from tests.hostile import error_values, error_values_xls, formulas_without_values
+
+    cells = value_cells(yantai)
+    for build in (formulas_without_values, error_values, error_values_xls):
+        (result,) = _check([build(tmp_path, yantai)], yantai)
+        found = sorted((f.cell, f.category) for f in result.findings)
+        assert found == sorted((cell, "type") for cell in cells), build.__name__
+        messages = " ".join(f.message for f in result.findings)
+        assert "空白" not in messages
+    (formulas,) = _check([formulas_without_values(tmp_path, yantai)], yantai)
+    assert all("Excel 或 WPS" in f.message for f in formulas.findings)
+    (errors,) = _check([error_values(tmp_path, yantai)], yantai)
+    assert {f.value for f in errors.findings} == {"#DIV/0!", "#REF!"}
+
+
+def test_encrypted_workbook_says_so(tmp_path, yantai):
+    from tests.hostile import encrypted
+
+    (result,) = _check([encrypted(tmp_path, yantai)], yantai)
+    assert "文件已加密，请取消密码后重新上传" in result.findings[0].message
+
+
+def test_a_reader_that_dies_costs_only_its_file(tmp_path, yantai, monkeypatch):
+    """With the cell-by-cell path switched off, calamine tries to allocate 16,384 × 1,048,576
+    cells and aborts: only its own child dies; the file is unreadable and says why."""
+    from submissions.isolation import Pool
+    from submissions.limits import Limits
+
+    limits = Limits(dense_cells=10**12, dense_rows=10**9)
+    pool = Pool(limits, size=1)
+    try:
+        far = far_cells(tmp_path, yantai)
+        ordinary = district_workbook(tmp_path, yantai, f"{DISTRICT}-2023-正常.xlsx")
+        submissions = read_submissions([ordinary, far, ordinary], yantai.catalog, pool=pool)
+    finally:
+        pool.close()
+    assert [s.unreadable for s in submissions] == [False, True, False]
+    message = submissions[1].findings[0].message
+    assert "超出处理能力" in message and "内存" in message
+    assert submissions[1].sha256 == __import__("hashlib").sha256(far.read_bytes()).hexdigest()
+
+
+def test_check_survives_every_hostile_file_at_once(tmp_path, yantai):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    paths = [case.build(folder, yantai) for case in CASES]
+    report = tmp_path / "report.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "validate.py"), "check", *map(str, paths),
+         "--catalog", "yantai", "--json", str(report)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    document = json.loads(report.read_text(encoding="utf-8"))
+    statuses = [s["status"] for s in document["submissions"]]
+    assert statuses == [case.status for case in CASES]
+
+
+def test_batch_skips_pipes_and_links_out_and_reads_everything_else(tmp_path, yantai):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    outside = tmp_path / "secret.xlsx"
+    district_workbook(tmp_path, yantai, "secret.xlsx")
+    good = district_workbook(inbox, yantai)
+    os.mkfifo(inbox / "管道.xlsx")
+    (inbox / "外部链接.xlsx").symlink_to(outside)
+    (inbox / "内部链接.xlsx").symlink_to(good)
+    (inbox / "目录链接").symlink_to(tmp_path, target_is_directory=True)
+    broken = CASES[0].build(inbox, yantai)
+    report = tmp_path / "batch.json"
+    env = {**os.environ, "VALIDATE_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "validate.py"), "batch", str(inbox), "--catalog", "yantai",
+         "--json", str(report)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    document = json.loads(report.read_text())
+    files = {s["file"]: s["status"] for s in document["submissions"]}
+    assert files == {
+        str(broken): "unreadable",
+        str(good): "ok",
+        str(inbox / "内部链接.xlsx"): "ok",
+    }
+    for skipped in ("管道.xlsx", "外部链接.xlsx", "目录链接"):
+        assert skipped in done.stderr
+    again = subprocess.run(done.args, capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert again.returncode == 1 and "沿用上次读取的结果" in again.stderr
+    # the link and its target are two submissions of the same content, each under its own name
+    assert json.loads(report.read_text()) == document
