@@ -77,7 +77,9 @@ def build_parser() -> Parser:
     serve.add_argument("--workers", type=int, default=1, help="工作进程数")
     serve.add_argument("--access-log", action="store_true", help="逐条记录请求（缺省只记错误）")
 
-    users = commands.add_parser("users", help="账号：add / token")
+    users = commands.add_parser(
+        "users", help="账号：add / list / token / revoke / disable / enable / passwd"
+    )
     user_actions = users.add_subparsers(dest="action", required=True, parser_class=Parser)
     add = user_actions.add_parser("add", help="新建账号（密码从标准输入读取）")
     add.add_argument("name", metavar="NAME")
@@ -85,8 +87,17 @@ def build_parser() -> Parser:
     add.add_argument("--catalog", required=True, metavar="ID")
     add.add_argument("--district", metavar="NAME")
     add.add_argument("--password-stdin", action="store_true", required=True)
-    token = user_actions.add_parser("token", help="生成新的 API 令牌（打印在最后一行）")
-    token.add_argument("name", metavar="NAME")
+    user_actions.add_parser("list", help="列出全部账号（角色、单位、状态、令牌和会话数）")
+    for action, helped in (
+        ("token", "生成新的 API 令牌（打印在最后一行；已有的令牌仍然有效）"),
+        ("revoke", "作废该账号的全部 API 令牌，并结束它的全部会话"),
+        ("disable", "停用账号：立即不能登录、令牌和已打开的会话都失效"),
+        ("enable", "重新启用账号"),
+    ):
+        user_actions.add_parser(action, help=helped).add_argument("name", metavar="NAME")
+    passwd = user_actions.add_parser("passwd", help="重设密码（从标准输入读取），并结束全部会话")
+    passwd.add_argument("name", metavar="NAME")
+    passwd.add_argument("--password-stdin", action="store_true", required=True)
 
     catalog = commands.add_parser("catalog", help="指标体系：list / show / lint")
     sub = catalog.add_subparsers(dest="action", required=True, parser_class=Parser)
@@ -432,22 +443,49 @@ def cmd_users(args: argparse.Namespace) -> int:
             district = catalog.district(args.district or "")
             if district is None:
                 raise UsageError(f"区县账号须用 --district 指定{catalog.jurisdiction}的报送单位")
-        password = sys.stdin.readline().rstrip("\n")
-        if len(password) < 8:
-            raise UsageError("密码至少 8 个字符")
+        password = _password_from_stdin()
         if store.account(args.name) is not None:
             raise UsageError(f"账号“{args.name}”已存在")
         store.add_account(args.name, args.role, catalog.id, district, password)
         where = f"，{district}" if district else ""
         _log(f"已创建账号 {args.name}（{args.role}，{catalog.id}{where}）")
         return EXIT_OK
+    if args.action == "list":
+        print("账号\t角色\t指标体系\t单位\t状态\tAPI 令牌\t会话\t创建时间")
+        for account, tokens, sessions in store.accounts():
+            role = "审核人" if account.role == "reviewer" else "区县"
+            state = "已停用" if account.disabled else "启用"
+            created = f"{account.created_at:%Y-%m-%d %H:%M}"
+            print(
+                f"{account.name}\t{role}\t{account.catalog}\t{account.district or '—'}\t"
+                f"{state}\t{tokens}\t{sessions}\t{created}"
+            )
+        return EXIT_OK
     try:
-        token = store.new_token(args.name)
+        if args.action == "token":
+            token = store.new_token(args.name)
+            print("API 令牌（只显示这一次）：")
+            print(token)
+        elif args.action == "revoke":
+            count = store.revoke(args.name)
+            _log(f"已作废账号 {args.name} 的 {count} 个 API 令牌，并结束它的全部会话")
+        elif args.action in ("disable", "enable"):
+            store.set_disabled(args.name, args.action == "disable")
+            done = "停用（会话和令牌已立即失效）" if args.action == "disable" else "重新启用"
+            _log(f"账号 {args.name} 已{done}")
+        elif args.action == "passwd":
+            store.set_password(args.name, _password_from_stdin())
+            _log(f"账号 {args.name} 的密码已重设，它的全部会话已结束")
     except LookupError as exc:
-        raise UsageError(f"没有账号“{args.name}”") from exc
-    print("API 令牌（只显示这一次）：")
-    print(token)
+        raise UsageError(f"没有账号“{args.name}”（validate.py users list 列出全部账号）") from exc
     return EXIT_OK
+
+
+def _password_from_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        raise UsageError("密码至少 8 个字符")
+    return password
 
 
 COMMANDS = {

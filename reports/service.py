@@ -19,10 +19,12 @@ from pathlib import Path
 from fastapi import FastAPI, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.middleware.sessions import SessionMiddleware
 
 from expectations import Result, validate
 from indicators import CatalogError, load
+from reports.guards import SecurityHeaders, TooLarge, UploadGuard, too_large_message
 from reports.html import STATUS_LABELS, environment, submission_page, values_by_file
 from reports.json_report import submission_document
 from submissions import Finding, read_submissions
@@ -30,12 +32,31 @@ from submissions.database import Account, Store, StoredSubmission, document_of
 from submissions.store import data_dir
 
 LOG = logging.getLogger("validate.service")
-MAX_UPLOAD = int(os.environ.get("VALIDATE_MAX_UPLOAD", 20 * 1024 * 1024))
-CHUNK = 1024 * 1024
+DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
+SESSION_LIFETIME = datetime.timedelta(hours=8)
+# Wrong passwords: this many in the window, per account and per client address, then 429.
+FAILURES_ALLOWED, FAILURE_WINDOW = 5, datetime.timedelta(minutes=1)
 
 
-class TooLarge(Exception):
-    pass
+def _max_upload_from_environment() -> int:
+    text = os.environ.get("VALIDATE_MAX_UPLOAD", "")
+    if not text.strip():
+        return DEFAULT_MAX_UPLOAD
+    try:
+        value = int(text)
+        if value <= 0:
+            raise ValueError(text)
+        return value
+    except ValueError:
+        LOG.error("VALIDATE_MAX_UPLOAD=%r 不是正整数，按缺省的 20 MB 处理", text)
+        return DEFAULT_MAX_UPLOAD
+
+
+MAX_UPLOAD = _max_upload_from_environment()
+
+
+def upload_limit() -> int:
+    return MAX_UPLOAD
 
 
 def secret_key() -> str:
@@ -174,53 +195,123 @@ def intake(store: Store, account: Account, original_name: str, content: bytes) -
             if not submission.table.empty:
                 submission.table["district"] = account.district
 
-    submission, outcome, result, values = batch_validator().check(
-        loaded, content, key, account.district, adjust
+    # The bytes and a row saying so are kept before any parsing: whatever happens next, the
+    # upload is on record (unreadable, with the reason) until validation replaces the row.
+    row = store.add_submission(
+        _unfinished(loaded, account, safe_name, digest, len(content)), [_UNFINISHED_FINDING]
     )
+    try:
+        submission, outcome, result, values = batch_validator().check(
+            loaded, content, key, account.district, adjust
+        )
+        stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+        page = submission_page(outcome, result, values, stamp)
+        submission.file = safe_name
+        result = Result(submission, [replace(f, file=safe_name) for f in result.findings])
+        document = submission_document(result)
+        page["file"] = safe_name
+    except Exception:
+        LOG.exception("第 %s 号上传校验失败", row.id)
+        document, page = _unreadable_parts(
+            loaded,
+            safe_name,
+            digest,
+            len(content),
+            "校验时出现内部错误，已记录日志，请稍后重新上传",
+        )
+        submission = None
+    fields = {
+        "district": submission.district if submission else account.district,
+        "period": submission.year if submission else None,
+        "status": document["status"],
+        "errors": document["summary"]["errors"],
+        "warnings": document["summary"]["warnings"],
+        "document": json.dumps(document, ensure_ascii=False),
+        "page": json.dumps(page, ensure_ascii=False, default=str),
+    }
+    return store.finish_submission(row.id, fields, document["findings"])
+
+
+_UNFINISHED = "校验未完成：服务在处理这份文件时中断，文件已保存，请重新上传或联系管理员"
+_UNFINISHED_FINDING = {
+    "severity": "error",
+    "category": "file",
+    "rule": "file.unreadable",
+    "message": f"无法读取文件：{_UNFINISHED}",
+}
+
+
+def _unreadable_parts(loaded, name: str, digest: str, size: int, reason: str) -> tuple:
+    """The JSON document and page of an upload that could not be read, for `reason`."""
+    from expectations.engine import Outcome
+    from submissions.reader import unreadable_here
+
+    submission = unreadable_here(name, reason, (digest, size))
+    result = Result(submission, list(submission.findings))
+    outcome = Outcome(loaded, [result], [], submission.table)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    page = submission_page(outcome, result, values, stamp)
-    submission.file = safe_name
-    result = Result(submission, [replace(f, file=safe_name) for f in result.findings])
-    document = submission_document(result)
-    page["file"] = safe_name
-    row = StoredSubmission(
+    return submission_document(result), submission_page(outcome, result, {}, stamp)
+
+
+def _unfinished(loaded, account: Account, name: str, digest: str, size: int) -> StoredSubmission:
+    document, page = _unreadable_parts(loaded, name, digest, size, _UNFINISHED)
+    return StoredSubmission(
         catalog=loaded.catalog.id,
         catalog_version=loaded.version,
-        district=submission.district,
-        period=submission.year,
+        district=account.district,
+        period=None,
         uploaded_by=account.id,
-        original_name=safe_name,
+        original_name=name,
         sha256=digest,
-        size=len(content),
-        status=result.status,
-        errors=document["summary"]["errors"],
-        warnings=document["summary"]["warnings"],
+        size=size,
+        status="unreadable",
+        errors=1,
+        warnings=0,
         document=json.dumps(document, ensure_ascii=False),
         page=json.dumps(page, ensure_ascii=False, default=str),
     )
-    return store.add_submission(row, document["findings"])
 
 
 def create_app(store: Store | None = None) -> FastAPI:
     store = store or Store()
     store.migrate()
     app = FastAPI(title="一老一小指标填报校验", docs_url=None, redoc_url=None, openapi_url=None)
+    web = environment()
+
+    def session_account(session: dict) -> Account | None:
+        token = session.get("sid")
+        return store.session_account(token) if isinstance(token, str) else None
+
+    def token_account(headers) -> Account | None:
+        header = headers.get("authorization", "")
+        if not header.lower().startswith("bearer "):
+            return None
+        return store.account_by_token(header[7:].strip())
+
+    def account_of(scope: dict) -> Account | None:
+        """Who sends an upload, from its headers alone (cookie or token)."""
+        if scope["path"].startswith("/api/"):
+            return token_account(Headers(scope=scope))
+        return session_account(scope.get("session") or {})
+
+    # Outermost first: headers on every response; the session cookie decoded before the upload
+    # guard looks at it; the guard before any route reads a body.
+    app.add_middleware(UploadGuard, limit=upload_limit, account_of=account_of)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key(),
         session_cookie="validate_session",
         same_site="lax",
         https_only=os.environ.get("VALIDATE_HTTPS") == "1",
-        max_age=8 * 3600,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
     )
-    web = environment()
+    app.add_middleware(SecurityHeaders, scripts=[web.get_template("_script.js").render()])
 
     def render(name: str, status_code: int = 200, **context) -> HTMLResponse:
         return HTMLResponse(web.get_template(f"web/{name}").render(**context), status_code)
 
     def current(request: Request) -> Account | None:
-        account_id = request.session.get("account")
-        return store.account_by_id(account_id) if account_id else None
+        return session_account(request.session)
 
     def csrf(request: Request) -> str:
         if "csrf" not in request.session:
@@ -232,23 +323,24 @@ def create_app(store: Store | None = None) -> FastAPI:
         return bool(expected) and secrets.compare_digest(expected, token or "")
 
     def bearer(request: Request) -> Account | None:
-        header = request.headers.get("authorization", "")
-        if not header.lower().startswith("bearer "):
-            return None
-        return store.account_by_token(header[7:].strip())
+        return token_account(request.headers)
 
-    async def read_limited(upload: UploadFile) -> bytes:
-        chunks, size = [], 0
-        while chunk := await upload.read(CHUNK):
-            size += len(chunk)
-            if size > MAX_UPLOAD:
-                raise TooLarge
-            chunks.append(chunk)
-        return b"".join(chunks)
+    async def read_file(upload: UploadFile) -> bytes:
+        """The guard bounded the body as it arrived (file, form fields and boundaries); the
+        limit itself is on the file."""
+        content = await upload.read()
+        if len(content) > upload_limit():
+            raise TooLarge
+        return content
 
-    def too_large_by_header(request: Request) -> bool:
-        length = request.headers.get("content-length")
-        return bool(length and length.isdigit() and int(length) > MAX_UPLOAD + 64 * 1024)
+    def too_large_response(request: Request):
+        message = too_large_message(upload_limit())
+        if request.url.path.startswith("/api/"):
+            response = JSONResponse({"error": message}, status_code=413)
+        else:
+            response = render("error.html", 413, message=message)
+        response.headers["connection"] = "close"  # the server stops reading the body
+        return response
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):  # never a traceback page
@@ -261,10 +353,7 @@ def create_app(store: Store | None = None) -> FastAPI:
 
     @app.exception_handler(TooLarge)
     async def too_large(request: Request, exc: TooLarge):
-        message = f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB 的上限"
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": message}, status_code=413)
-        return render("error.html", 413, message=message)
+        return too_large_response(request)
 
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request):
@@ -276,16 +365,34 @@ def create_app(store: Store | None = None) -> FastAPI:
     ):
         if not csrf_ok(request, token):
             return render("error.html", 403, message="页面已过期，请刷新后重新登录。")
+        address = request.client.host if request.client else "unknown"
+        keys = (f"account:{name}", f"address:{address}")
+        wait = _throttled(store, keys)
+        if wait:
+            LOG.warning("登录已限制：账号 %r，来自 %s（%d 秒后可再试）", name, address, wait)
+            response = render(
+                "login.html",
+                429,
+                csrf=csrf(request),
+                error=f"登录失败次数过多，请在 {wait} 秒后再试",
+            )
+            response.headers["retry-after"] = str(wait)
+            return response
         account = store.check_password(name, password)
         if account is None:
+            store.record_failure(*keys)
+            LOG.warning("登录失败：账号 %r，来自 %s", name, address)  # never the password
             return render("login.html", 401, csrf=csrf(request), error="账号或密码不正确")
+        store.clear_failures(keys[0])
         request.session.clear()
-        request.session["account"] = account.id
+        request.session["sid"] = store.open_session(account, SESSION_LIFETIME)
         return RedirectResponse("/", status_code=303)
 
     @app.post("/logout")
     def logout(request: Request, token: str = Form("")):
         if csrf_ok(request, token):
+            if isinstance(request.session.get("sid"), str):
+                store.close_session(request.session["sid"])  # the cookie is worthless from now
             request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
@@ -309,14 +416,10 @@ def create_app(store: Store | None = None) -> FastAPI:
 
     @app.post("/upload")
     async def upload(request: Request, file: UploadFile, token: str = Form("")):
-        account = current(request)
-        if account is None:
-            return RedirectResponse("/login", status_code=303)
+        account = request.state.account  # signed in: the upload guard saw to that
         if not csrf_ok(request, token):
             return render("error.html", 403, message="页面已过期，请刷新后重新上传。")
-        if too_large_by_header(request):
-            raise TooLarge
-        content = await read_limited(file)
+        content = await read_file(file)
         # off the event loop: concurrent uploads then meet in the batch validator
         row = await run_in_threadpool(intake, store, account, file.filename or "upload", content)
         return RedirectResponse(f"/submissions/{row.id}", status_code=303)
@@ -409,14 +512,10 @@ def create_app(store: Store | None = None) -> FastAPI:
 
     @app.post("/api/submissions")
     async def api_upload(request: Request, file: UploadFile, catalog: str | None = Form(None)):
-        account = bearer(request)
-        if account is None:
-            return JSONResponse({"error": "需要有效的 API 令牌"}, status_code=401)
+        account = request.state.account  # the upload guard refused requests without a token
         if catalog and catalog != account.catalog:
             return JSONResponse({"error": f"账号不能向指标体系“{catalog}”报送"}, status_code=403)
-        if too_large_by_header(request):
-            raise TooLarge
-        content = await read_limited(file)
+        content = await read_file(file)
         # off the event loop: concurrent uploads then meet in the batch validator
         row = await run_in_threadpool(intake, store, account, file.filename or "upload", content)
         return JSONResponse(document_of(row), status_code=201)
@@ -451,6 +550,19 @@ def create_app(store: Store | None = None) -> FastAPI:
         )
 
     return app
+
+
+def _throttled(store: Store, keys: tuple[str, ...]) -> int:
+    """Seconds until another try is allowed, 0 if it is allowed now."""
+    wait = 0
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    for key in keys:
+        failures = store.recent_failures(key, FAILURE_WINDOW)
+        if len(failures) >= FAILURES_ALLOWED:
+            # allowed again when the oldest failure that counts leaves the window
+            oldest = failures[-FAILURES_ALLOWED]
+            wait = max(wait, int((oldest + FAILURE_WINDOW - now).total_seconds()) + 1)
+    return wait
 
 
 def _by_period(rows: list[StoredSubmission]) -> list[tuple]:

@@ -10,12 +10,15 @@ import secrets
 from pathlib import Path
 
 from sqlalchemy import (
+    Boolean,
     ForeignKey,
     Integer,
     String,
     Text,
     create_engine,
+    delete,
     event,
+    func,
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
@@ -41,13 +44,44 @@ class Account(Base):
     catalog: Mapped[str] = mapped_column(String(50))
     district: Mapped[str | None] = mapped_column(String(100), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime.datetime] = mapped_column(default=_now)
 
     def may_see(self, catalog: str, district: str | None) -> bool:
         if catalog != self.catalog:
             return False
         return self.role == "reviewer" or district == self.district
+
+
+class ApiToken(Base):
+    """An API token, kept as its SHA-256 only; an account may have several."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(default=_now)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, this row says whose it is and
+    until when. Deleting the row signs the browser out, whatever its cookie says."""
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(default=_now)
+    expires_at: Mapped[datetime.datetime] = mapped_column()
+
+
+class LoginFailure(Base):
+    """A wrong password, by account name and by client address (never the password)."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[datetime.datetime] = mapped_column(default=_now, index=True)
 
 
 class StoredSubmission(Base):
@@ -116,9 +150,22 @@ class Store:
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with self.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite alters a table by copying it and dropping the old one, which enforced
+                # foreign keys forbid once other tables point at it; checked again afterwards.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+                if broken:
+                    raise RuntimeError(f"database references broken after migration: {broken}")
 
     # files -----------------------------------------------------------------------------------
     def keep_file(self, content: bytes) -> str:
@@ -163,6 +210,25 @@ class Store:
         with self.session() as session:
             return session.get(Account, account_id)
 
+    def accounts(self) -> list[tuple[Account, int, int]]:
+        """Every account with its number of API tokens and of open sessions."""
+        now = _now()
+        with self.session() as session:
+            tokens = dict(
+                session.execute(
+                    select(ApiToken.account_id, func.count()).group_by(ApiToken.account_id)
+                ).all()
+            )
+            open_sessions = dict(
+                session.execute(
+                    select(WebSession.account_id, func.count())
+                    .where(WebSession.expires_at > now)
+                    .group_by(WebSession.account_id)
+                ).all()
+            )
+            rows = list(session.scalars(select(Account).order_by(Account.name)))
+        return [(a, tokens.get(a.id, 0), open_sessions.get(a.id, 0)) for a in rows]
+
     def check_password(self, name: str, password: str) -> Account | None:
         from argon2 import PasswordHasher
         from argon2.exceptions import InvalidHashError, VerificationError
@@ -175,41 +241,138 @@ class Store:
             PasswordHasher().verify(account.password_hash, password)
         except (VerificationError, InvalidHashError):
             return None
-        return account
+        return None if account.disabled else account
 
-    def new_token(self, name: str) -> str:
-        token = secrets.token_urlsafe(32)
+    def _changed(self, name: str, change) -> Account:
+        """Apply `change(session, account)` to the account called `name`; LookupError if none."""
         with self.session.begin() as session:
             account = session.scalar(select(Account).where(Account.name == name))
             if account is None:
                 raise LookupError(name)
-            account.token_hash = hashlib.sha256(token.encode()).hexdigest()
+            change(session, account)
+        return account
+
+    def set_disabled(self, name: str, disabled: bool) -> Account:
+        """A disabled account can neither sign in nor use its tokens; its sessions end now."""
+
+        def change(session, account: Account) -> None:
+            account.disabled = disabled
+            if disabled:
+                session.execute(delete(WebSession).where(WebSession.account_id == account.id))
+
+        return self._changed(name, change)
+
+    def set_password(self, name: str, password: str) -> Account:
+        """A new password; every open session of the account ends (tokens are kept)."""
+        from argon2 import PasswordHasher
+
+        hashed = PasswordHasher().hash(password)
+
+        def change(session, account: Account) -> None:
+            account.password_hash = hashed
+            session.execute(delete(WebSession).where(WebSession.account_id == account.id))
+
+        return self._changed(name, change)
+
+    def revoke(self, name: str) -> int:
+        """Every API token of the account stops working, and its sessions end; how many
+        tokens there were."""
+        revoked = []
+
+        def change(session, account: Account) -> None:
+            gone = session.execute(delete(ApiToken).where(ApiToken.account_id == account.id))
+            revoked.append(gone.rowcount or 0)
+            session.execute(delete(WebSession).where(WebSession.account_id == account.id))
+
+        self._changed(name, change)
+        return revoked[0]
+
+    def new_token(self, name: str) -> str:
+        token = secrets.token_urlsafe(32)
+
+        def change(session, account: Account) -> None:
+            session.add(ApiToken(account_id=account.id, token_hash=_digest(token)))
+
+        self._changed(name, change)
         return token
 
     def account_by_token(self, token: str) -> Account | None:
-        digest = hashlib.sha256(token.encode()).hexdigest()
         with self.session() as session:
-            return session.scalar(select(Account).where(Account.token_hash == digest))
+            return session.scalar(
+                select(Account)
+                .join(ApiToken, ApiToken.account_id == Account.id)
+                .where(ApiToken.token_hash == _digest(token), Account.disabled.is_(False))
+            )
+
+    # sessions and throttling ----------------------------------------------------------------
+    def open_session(self, account: Account, lifetime: datetime.timedelta) -> str:
+        token = secrets.token_urlsafe(32)
+        with self.session.begin() as session:
+            session.add(
+                WebSession(
+                    token_hash=_digest(token),
+                    account_id=account.id,
+                    expires_at=_now() + lifetime,
+                )
+            )
+        return token
+
+    def session_account(self, token: str) -> Account | None:
+        with self.session() as session:
+            return session.scalar(
+                select(Account)
+                .join(WebSession, WebSession.account_id == Account.id)
+                .where(
+                    WebSession.token_hash == _digest(token),
+                    WebSession.expires_at > _now(),
+                    Account.disabled.is_(False),
+                )
+            )
+
+    def close_session(self, token: str) -> None:
+        with self.session.begin() as session:
+            session.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))
+
+    def recent_failures(self, key: str, window: datetime.timedelta) -> list[datetime.datetime]:
+        since = _now() - window
+        with self.session() as session:
+            return list(
+                session.scalars(
+                    select(LoginFailure.at)
+                    .where(LoginFailure.key == key, LoginFailure.at > since)
+                    .order_by(LoginFailure.at)
+                )
+            )
+
+    def record_failure(self, *keys: str) -> None:
+        """Wrong passwords under these keys; failures older than a day are dropped."""
+        with self.session.begin() as session:
+            session.add_all(LoginFailure(key=key[:200]) for key in keys)
+            yesterday = _now() - datetime.timedelta(days=1)
+            session.execute(delete(LoginFailure).where(LoginFailure.at < yesterday))
+
+    def clear_failures(self, key: str) -> None:
+        with self.session.begin() as session:
+            session.execute(delete(LoginFailure).where(LoginFailure.key == key))
 
     # submissions -----------------------------------------------------------------------------
     def add_submission(self, row: StoredSubmission, findings: list[dict]) -> StoredSubmission:
         with self.session.begin() as session:
             session.add(row)
             session.flush()
-            session.add_all(
-                StoredFinding(
-                    submission_id=row.id,
-                    severity=f["severity"],
-                    category=f["category"],
-                    rule=f["rule"],
-                    sheet=f.get("sheet"),
-                    cell=f.get("cell"),
-                    indicator=f.get("indicator"),
-                    year=f.get("year"),
-                    message=f["message"],
-                )
-                for f in findings
-            )
+            session.add_all(_finding_rows(row.id, findings))
+        return row
+
+    def finish_submission(
+        self, row_id: int, fields: dict, findings: list[dict]
+    ) -> StoredSubmission:
+        """The outcome of validating a stored upload: its row updated, its findings replaced."""
+        with self.session.begin() as session:
+            row = session.get(StoredSubmission, row_id)
+            for name, value in fields.items():
+                setattr(row, name, value)
+            session.execute(delete(StoredFinding).where(StoredFinding.submission_id == row_id))
+            session.add_all(_finding_rows(row_id, findings))
         return row
 
     def submission(self, submission_id: int, viewer: Account) -> StoredSubmission | None:
@@ -225,6 +388,27 @@ class Store:
             query = query.where(StoredSubmission.district == viewer.district)
         with self.session() as session:
             return list(session.scalars(query.order_by(StoredSubmission.id)))
+
+
+def _finding_rows(submission_id: int, findings: list[dict]) -> list[StoredFinding]:
+    return [
+        StoredFinding(
+            submission_id=submission_id,
+            severity=f["severity"],
+            category=f["category"],
+            rule=f["rule"],
+            sheet=f.get("sheet"),
+            cell=f.get("cell"),
+            indicator=f.get("indicator"),
+            year=f.get("year"),
+            message=f["message"],
+        )
+        for f in findings
+    ]
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def document_of(row: StoredSubmission) -> dict:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
 import pytest
+from fastapi.testclient import TestClient
 
 from expectations import validate
 from indicators import load
 from submissions import read_submission
+from submissions.database import Store
 from submissions.samples import plausible_values
 from submissions.template import template_cell, write_template
 
@@ -67,3 +72,89 @@ def pairs(outcome, severity: str | None = None) -> list[tuple[str | None, str]]:
 
 def rules_hit(outcome) -> list[tuple[str | None, str]]:
     return [(f.cell, f.rule) for r in outcome.results for f in r.findings]
+
+
+@contextmanager
+def serving(app):
+    """The app on a free loopback port, in a thread of this process (a real uvicorn: what a
+    test client cannot show, such as a connection closed on a client still sending)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+# The upload service --------------------------------------------------------------------
+
+PASSWORD = "correct horse 1"
+
+
+@pytest.fixture
+def service(tmp_path, monkeypatch):
+    monkeypatch.setenv("VALIDATE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("VALIDATE_SECRET_KEY", "test-secret")
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    store = Store(url, files=tmp_path / "data" / "files")
+    if os.environ.get("DATABASE_URL"):
+        # a shared server: start every test from an empty schema, migrated afresh
+        from sqlalchemy import text
+
+        with store.engine.begin() as connection:
+            for table in ("findings", "submissions", "login_failures", "sessions", "api_tokens",
+                          "accounts", "alembic_version"):  # fmt: skip
+                connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    from reports.service import create_app
+
+    app = create_app(store)
+    suffix = os.urandom(3).hex()  # distinct names when a shared PostgreSQL is used
+    names = {}
+    for key, role, catalog, district in [
+        ("zf", "district", "yantai", "芝罘区"),
+        ("fs", "district", "yantai", "福山区"),
+        ("rev", "reviewer", "yantai", None),
+        ("lz", "reviewer", "liuzhou", None),
+    ]:
+        names[key] = f"{key}-{suffix}"
+        store.add_account(names[key], role, catalog, district, PASSWORD)
+    tokens = {key: store.new_token(name) for key, name in names.items()}
+    return app, store, names, tokens
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def post_file(client, path, token, payload: bytes, name="upload.xlsx"):
+    return client.post(path, headers=bearer(token), files={"file": (name, payload)})
+
+
+def signed_in(app, name):
+    client = TestClient(app)
+    page = client.get("/login")
+    token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
+    response = client.post(
+        "/login", data={"name": name, "password": PASSWORD, "token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    return client, response
+
+
+def csrf_of(client):
+    return re.search(r'name="token" value="([^"]+)"', client.get("/").text).group(1)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reports.html import write_html
-from tests.conftest import cell_of, district_file, run
+from tests.conftest import cell_of, district_file, run, serving
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
@@ -68,13 +68,6 @@ def test_pages_work_offline_with_no_requests(tmp_path, yantai, browser):
 
 @pytest.fixture
 def live_server(tmp_path, monkeypatch):
-    """The service on a free loopback port, in a thread of this process."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
     from reports.service import create_app
     from submissions.database import Store
 
@@ -83,19 +76,8 @@ def live_server(tmp_path, monkeypatch):
     store = Store(f"sqlite:///{tmp_path / 'e2e.db'}", files=tmp_path / "data" / "files")
     app = create_app(store)
     store.add_account("zhifu", "district", "yantai", "芝罘区", "browser password")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 def test_sign_in_upload_see_the_bad_cell_and_download(tmp_path, yantai, browser, live_server):
@@ -106,6 +88,11 @@ def test_sign_in_upload_see_the_bad_cell_and_download(tmp_path, yantai, browser,
     outside = []
     page.on(
         "request", lambda r: outside.append(r.url) if not r.url.startswith(live_server) else None
+    )
+    blocked = []  # the pages' script runs under the service's Content-Security-Policy header
+    page.on(
+        "console",
+        lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
     )
     page.goto(live_server + "/")
     page.fill("#name", "zhifu")
@@ -126,5 +113,5 @@ def test_sign_in_upload_see_the_bad_cell_and_download(tmp_path, yantai, browser,
     assert "125" in openpyxl.load_workbook(saved)["指标填报"][cell].comment.text
     page.goto(live_server + "/")
     assert page.locator("#history tbody tr").count() == 1
-    assert outside == []
+    assert outside == [] and blocked == []
     context.close()

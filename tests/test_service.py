@@ -7,88 +7,41 @@ import subprocess
 import sys
 
 import openpyxl
-import pytest
 from fastapi.testclient import TestClient
 
 from submissions.database import Store
-from tests.conftest import ROOT, cell_of, district_file
-
-PASSWORD = "correct horse 1"
-
-
-@pytest.fixture
-def service(tmp_path, monkeypatch):
-    monkeypatch.setenv("VALIDATE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("VALIDATE_SECRET_KEY", "test-secret")
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
-    store = Store(url, files=tmp_path / "data" / "files")
-    if os.environ.get("DATABASE_URL"):
-        # a shared server: start every test from an empty schema, migrated afresh
-        from sqlalchemy import text
-
-        with store.engine.begin() as connection:
-            for table in ("findings", "submissions", "accounts", "alembic_version"):
-                connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
-    from reports.service import create_app
-
-    app = create_app(store)
-    suffix = os.urandom(3).hex()  # distinct names when a shared PostgreSQL is used
-    names = {}
-    for key, role, catalog, district in [
-        ("zf", "district", "yantai", "芝罘区"),
-        ("fs", "district", "yantai", "福山区"),
-        ("rev", "reviewer", "yantai", None),
-        ("lz", "reviewer", "liuzhou", None),
-    ]:
-        names[key] = f"{key}-{suffix}"
-        store.add_account(names[key], role, catalog, district, PASSWORD)
-    tokens = {key: store.new_token(name) for key, name in names.items()}
-    return app, store, names, tokens
-
-
-def _bearer(token):
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _post(client, path, token, payload: bytes, name="upload.xlsx"):
-    return client.post(path, headers=_bearer(token), files={"file": (name, payload)})
-
-
-def _signed_in(app, name):
-    client = TestClient(app)
-    page = client.get("/login")
-    token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
-    response = client.post(
-        "/login", data={"name": name, "password": PASSWORD, "token": token}, follow_redirects=False
-    )
-    assert response.status_code == 303, response.text
-    return client, response
-
-
-def _csrf(client):
-    return re.search(r'name="token" value="([^"]+)"', client.get("/").text).group(1)
+from tests.conftest import (
+    PASSWORD,
+    ROOT,
+    bearer,
+    cell_of,
+    csrf_of,
+    district_file,
+    post_file,
+    signed_in,
+)
 
 
 def test_api_access_rules(tmp_path, service, yantai):
     app, _store, _names, tokens = service
     client = TestClient(app)
     payload = district_file(tmp_path, yantai).read_bytes()
-    created = _post(client, "/api/submissions", tokens["zf"], payload)
+    created = post_file(client, "/api/submissions", tokens["zf"], payload)
     assert created.status_code == 201, created.text
     document = created.json()
     assert {"id", "file", "district", "year", "status", "summary", "findings"} <= set(document)
     assert (document["district"], document["status"]) == ("芝罘区", "ok")
     path = f"/api/submissions/{document['id']}"
-    assert client.get(path, headers=_bearer(tokens["zf"])).status_code == 200
-    assert client.get(path, headers=_bearer(tokens["rev"])).status_code == 200
-    assert client.get(path, headers=_bearer(tokens["fs"])).status_code == 404
-    assert client.get(path, headers=_bearer(tokens["lz"])).status_code == 404
+    assert client.get(path, headers=bearer(tokens["zf"])).status_code == 200
+    assert client.get(path, headers=bearer(tokens["rev"])).status_code == 200
+    assert client.get(path, headers=bearer(tokens["fs"])).status_code == 404
+    assert client.get(path, headers=bearer(tokens["lz"])).status_code == 404
     assert client.get(path).status_code == 401
-    assert client.get("/api/submissions", headers=_bearer(tokens["lz"])).json() == []
-    assert client.get("/api/submissions", headers=_bearer(tokens["fs"])).json() == []
-    assert len(client.get("/api/submissions", headers=_bearer(tokens["rev"])).json()) == 1
+    assert client.get("/api/submissions", headers=bearer(tokens["lz"])).json() == []
+    assert client.get("/api/submissions", headers=bearer(tokens["fs"])).json() == []
+    assert len(client.get("/api/submissions", headers=bearer(tokens["rev"])).json()) == 1
     wrong = client.post(
-        "/api/submissions", headers=_bearer(tokens["zf"]),
+        "/api/submissions", headers=bearer(tokens["zf"]),
         files={"file": ("a.xlsx", payload)}, data={"catalog": "liuzhou"},
     )  # fmt: skip
     assert wrong.status_code == 403
@@ -97,7 +50,7 @@ def test_api_access_rules(tmp_path, service, yantai):
 def test_broken_file_is_stored_and_explained(service):
     app, store, _names, tokens = service
     client = TestClient(app)
-    document = _post(
+    document = post_file(
         client, "/api/submissions", tokens["zf"], b"\x00garbage", "../../etc/x.xlsx"
     ).json()
     assert document["status"] == "unreadable"
@@ -114,14 +67,14 @@ def test_resubmission_is_a_new_row_and_history_is_in_order(tmp_path, service, ya
     app, _store, names, tokens = service
     client = TestClient(app)
     payload = district_file(tmp_path, yantai).read_bytes()
-    first = _post(client, "/api/submissions", tokens["zf"], payload).json()["id"]
-    second = _post(client, "/api/submissions", tokens["zf"], payload).json()["id"]
+    first = post_file(client, "/api/submissions", tokens["zf"], payload).json()["id"]
+    second = post_file(client, "/api/submissions", tokens["zf"], payload).json()["id"]
     assert second > first
     listed = [
-        row["id"] for row in client.get("/api/submissions", headers=_bearer(tokens["zf"])).json()
+        row["id"] for row in client.get("/api/submissions", headers=bearer(tokens["zf"])).json()
     ]
     assert listed == [first, second]
-    browser, _ = _signed_in(app, names["zf"])
+    browser, _ = signed_in(app, names["zf"])
     history = browser.get("/").text
     assert history.index(f'/submissions/{first}"') < history.index(f'/submissions/{second}"')
     assert "第 2 次报送" in history
@@ -132,13 +85,13 @@ def test_size_limit(service, monkeypatch):
     import reports.service
 
     monkeypatch.setattr(reports.service, "MAX_UPLOAD", 1000)
-    response = _post(TestClient(app), "/api/submissions", tokens["zf"], b"x" * 5000)
+    response = post_file(TestClient(app), "/api/submissions", tokens["zf"], b"x" * 5000)
     assert response.status_code == 413 and "上限" in response.json()["error"]
 
 
 def test_sign_in_upload_and_read_the_report(tmp_path, service, yantai):
     app, _store, names, _tokens = service
-    client, response = _signed_in(app, names["zf"])
+    client, response = signed_in(app, names["zf"])
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
     cell = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
@@ -146,7 +99,7 @@ def test_sign_in_upload_and_read_the_report(tmp_path, service, yantai):
         tmp_path, yantai, changes={cell: "<script>alert(1)</script>"}
     ).read_bytes()
     uploaded = client.post(
-        "/upload", data={"token": _csrf(client)}, files={"file": ("zf.xlsx", payload)},
+        "/upload", data={"token": csrf_of(client)}, files={"file": ("zf.xlsx", payload)},
         follow_redirects=False,
     )  # fmt: skip
     assert uploaded.status_code == 303
@@ -171,7 +124,7 @@ def test_forms_need_the_csrf_token(tmp_path, service, yantai):
     client = TestClient(app)
     refused = client.post("/login", data={"name": names["zf"], "password": PASSWORD, "token": "x"})
     assert refused.status_code == 403
-    client, _ = _signed_in(app, names["zf"])
+    client, _ = signed_in(app, names["zf"])
     payload = district_file(tmp_path, yantai).read_bytes()
     refused = client.post("/upload", data={"token": "forged"}, files={"file": ("a.xlsx", payload)})
     assert refused.status_code == 403
@@ -186,7 +139,7 @@ def test_forms_need_the_csrf_token(tmp_path, service, yantai):
 def test_district_cannot_upload_for_another_district(tmp_path, service, yantai):
     app, _store, _names, tokens = service
     payload = district_file(tmp_path, yantai, district="福山区").read_bytes()
-    document = _post(TestClient(app), "/api/submissions", tokens["zf"], payload).json()
+    document = post_file(TestClient(app), "/api/submissions", tokens["zf"], payload).json()
     assert document["district"] == "芝罘区" and document["status"] == "error"
     assert [f["rule"] for f in document["findings"]] == ["district.account"]
 
@@ -194,15 +147,15 @@ def test_district_cannot_upload_for_another_district(tmp_path, service, yantai):
 def test_reviewer_sees_every_district_and_who_has_not_submitted(tmp_path, service, yantai):
     app, _store, names, tokens = service
     api = TestClient(app)
-    _post(api, "/api/submissions", tokens["zf"], district_file(tmp_path, yantai).read_bytes())
-    _post(api, "/api/submissions", tokens["fs"],
+    post_file(api, "/api/submissions", tokens["zf"], district_file(tmp_path, yantai).read_bytes())
+    post_file(api, "/api/submissions", tokens["fs"],
           district_file(tmp_path, yantai, district="福山区").read_bytes())  # fmt: skip
-    client, _ = _signed_in(app, names["rev"])
+    client, _ = signed_in(app, names["rev"])
     home = client.get("/").text
     assert "芝罘区" in home and "福山区" in home
     missing = re.search(r'<p id="not-submitted">(.*?)</p>', home).group(1)
     assert "牟平区" in missing and "芝罘区" not in missing
-    other, _ = _signed_in(app, names["lz"])
+    other, _ = signed_in(app, names["lz"])
     assert "芝罘区" not in other.get("/").text.split("全部上传")[1]
 
 
@@ -215,7 +168,7 @@ def test_an_internal_error_is_a_plain_chinese_page(service, monkeypatch):
 
     monkeypatch.setattr(reports.service, "intake", broken)
     client = TestClient(app, raise_server_exceptions=False)
-    response = _post(client, "/api/submissions", tokens["zf"], b"x")
+    response = post_file(client, "/api/submissions", tokens["zf"], b"x")
     assert (
         response.status_code == 500
         and "Traceback" not in response.text
@@ -227,7 +180,14 @@ def test_passwords_are_hashed_with_argon2(service):
     _app, store, names, _tokens = service
     account = store.account(names["zf"])
     assert account.password_hash.startswith("$argon2") and PASSWORD not in account.password_hash
-    assert account.token_hash and len(account.token_hash) == 64
+    from sqlalchemy import select
+
+    from submissions.database import ApiToken
+
+    with store.session() as session:
+        kept = list(session.scalars(select(ApiToken.token_hash)))
+    assert kept and all(len(h) == 64 for h in kept)
+    assert not set(_tokens.values()) & set(kept)  # only hashes are kept
 
 
 def test_users_command(tmp_path):
