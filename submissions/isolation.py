@@ -12,6 +12,7 @@ import atexit
 import dataclasses
 import json
 import os
+import pickle
 import re
 import signal
 import socket
@@ -304,9 +305,15 @@ def child_main() -> None:
     _confine(limits)
     while True:
         try:
-            message = connection.recv()
+            data = connection.recv_bytes()
         except (EOFError, OSError, KeyboardInterrupt):
             return  # the parent is gone
+        try:
+            message = pickle.loads(data)
+        except Exception as exc:  # a job this child cannot load: said, not died of
+            reason = f"读取时出现内部错误（任务无法载入：{type(exc).__name__}: {str(exc)[:200]}）"
+            _send(connection, ("failed", -1, (reason, traceback.format_exc()), False))
+            continue
         if message is None:
             return
         index, function, args = message

@@ -42,6 +42,7 @@ class ZipFacts:
 
     parts: dict[str, str] = field(default_factory=dict)  # sheet name → part in the zip
     strings: str | None = None  # the shared strings part
+    sizes: dict[str, int] = field(default_factory=dict)  # sheet name → its XML, uncompressed
     ranges: dict[str, SheetRange | None] = field(default_factory=dict)
 
 
@@ -82,6 +83,7 @@ def screen_zip(content: bytes, limits: Limits) -> ZipFacts:
                 f"{TOO_BIG}工作表“{sheet}”解压后 {size_text(size)}，"
                 f"超过上限 {size_text(limits.sheet_xml)}"
             )
+        facts.sizes[sheet] = size
         facts.ranges[sheet] = declared_range(archive, part)
     for name in names:
         if name.endswith((".xml", ".rels")) and name not in facts.parts.values():

@@ -13,6 +13,7 @@ from defusedxml import ElementTree as SafeTree
 from submissions.finding import CannotContinue, a1
 from submissions.screening import CELL_RE, TOO_BIG
 
+CELL_TAGS = (b"<c ", b"<c>", b":c ")  # with or without a namespace prefix
 # A sheet without these bytes has no formula and no error value.
 FORMULA_MARK = re.compile(rb"<(?:\w+:)?f[\s>/]")
 ERROR_MARK = b't="e"'
@@ -115,6 +116,31 @@ def shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
             strings.append("".join(pieces))
             element.clear()
     return strings
+
+
+def extent_beyond(content: bytes, part: str, rows: int, cells: int) -> tuple[int, int] | None:
+    """The (rows, cells) a sheet's XML holds if it is more than `rows` rows or `cells` cells,
+    counted as far as that, else None. Tags are counted as the XML is inflated, a megabyte at a
+    time (a tag cut at the end of a block is counted with the next one); a byte count, not a
+    parse: at most a little over for text that looks like a tag, which only sends the sheet to
+    the careful reader."""
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    row_count = cell_count = 0
+    tail = b""
+    with archive.open(part) as stream:
+        while True:
+            block = stream.read(1 << 20)
+            data = tail + block
+            cut = data.rfind(b"<") if block else len(data)
+            cut = len(data) if cut < 0 else cut
+            counted = data[:cut]
+            row_count += counted.count(b"<row") + counted.count(b":row ")
+            cell_count += sum(counted.count(tag) for tag in CELL_TAGS)
+            tail = data[cut:]
+            if row_count > rows or cell_count > cells:
+                return row_count, cell_count
+            if not block:
+                return None
 
 
 def sparse_rows(

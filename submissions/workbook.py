@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import stat
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import python_calamine
 from submissions.finding import CannotContinue
 from submissions.limits import Limits, size_text
 from submissions.screening import ENCRYPTED, TOO_BIG, ZipFacts, refuse_encrypted, screen_zip
-from submissions.sheet_xml import formula_and_error_cells, sparse_rows
+from submissions.sheet_xml import extent_beyond, formula_and_error_cells, sparse_rows
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -273,10 +274,7 @@ def _open_calamine(content: bytes, kind: str, limits: Limits) -> OpenedFile:
     for meta in workbook.sheets_metadata:
         if str(meta.typ) not in ("SheetTypeEnum.WorkSheet", "WorkSheet"):
             continue
-        declared = facts.ranges.get(meta.name) if facts else None
-        if declared is not None and (
-            declared.cells > limits.dense_cells or declared.rows > limits.dense_rows
-        ):
+        if facts is not None and _vast(content, facts, meta.name, limits):
             sheets.append(_sparse_sheet(content, facts, meta.name, limits))
             continue
         try:
@@ -305,9 +303,36 @@ def _open_calamine(content: bytes, kind: str, limits: Limits) -> OpenedFile:
     return OpenedFile(kind=kind, sheets=sheets, content=content, facts=facts)
 
 
+# A sheet that declares no used range is counted before calamine sees it when its XML is big.
+UNDECLARED_COUNTED = 16 * 1024 * 1024
+
+
+def _vast(content: bytes, facts: ZipFacts, name: str, limits: Limits) -> bool:
+    """Whether calamine would have to allocate more than the limits allow for this sheet."""
+    declared = facts.ranges.get(name)
+    if declared is not None:
+        return declared.cells > limits.dense_cells or declared.rows > limits.dense_rows
+    if name in facts.parts and facts.sizes.get(name, 0) > UNDECLARED_COUNTED:
+        part = facts.parts[name]
+        return extent_beyond(content, part, limits.dense_rows, limits.dense_cells) is not None
+    return False
+
+
 def _sparse_sheet(content: bytes, facts: ZipFacts, name: str, limits: Limits) -> Sheet:
     """A sheet whose used range is vast (one value far below or to the right of the table):
-    read cell by cell, holding only the cells there are."""
+    read cell by cell, holding only the cells there are — if there are few."""
+    if extent_beyond(content, facts.parts[name], sys.maxsize, limits.sparse_cells):
+        declared = facts.ranges.get(name)
+        extent = (
+            f"的范围是 {declared.ref}（{declared.rows:,} 行 × {declared.cols:,} 列）"
+            if declared
+            else f"的单元格超过 {limits.dense_cells:,} 个"
+        )
+        raise CannotContinue(
+            f"{TOO_BIG}工作表“{name}”{extent}，超过上限（{limits.dense_rows:,} 行或 "
+            f"{limits.dense_cells:,} 个单元格），其中有内容的单元格也超过 "
+            f"{limits.sparse_cells:,} 个；请删除表格以外的内容，或把数据分成几个文件报送"
+        )
     rows, first_row, first_col = sparse_rows(
         content, facts.parts[name], facts.strings, name, limits.sparse_cells
     )

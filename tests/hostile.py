@@ -230,13 +230,14 @@ def error_values_xls(folder: Path, loaded) -> Path:
     return path
 
 
-def million_rows(folder: Path, loaded, rows: int = 1_000_000) -> Path:
-    """A long-layout sheet of a million rows: more than a reader takes in."""
+def million_rows(folder: Path, loaded, rows: int = 1_000_000, declared: bool = True) -> Path:
+    """A long-layout sheet of a million rows: more than a reader takes in. `declared`: whether
+    the sheet says so in its <dimension> (not every program writes one)."""
     names = [i.name for i in loaded.catalog.indicators]
 
     def sheet(stream) -> None:
-        head = f'<worksheet xmlns="{SHEET_NS}"><dimension ref="A1:D{rows + 1}"/><sheetData>'
-        stream.write(head.encode())
+        dimension = f'<dimension ref="A1:D{rows + 1}"/>' if declared else ""
+        stream.write(f'<worksheet xmlns="{SHEET_NS}">{dimension}<sheetData>'.encode())
         stream.write(
             b'<row r="1"><c r="A1" t="inlineStr"><is><t>\xe5\x8c\xba\xe5\x8e\xbf</t></is></c>'
             b'<c r="B1" t="inlineStr"><is><t>\xe5\xb9\xb4\xe4\xbb\xbd</t></is></c>'
@@ -257,7 +258,12 @@ def million_rows(folder: Path, loaded, rows: int = 1_000_000) -> Path:
         stream.write("".join(batch).encode())
         stream.write(b"</sheetData></worksheet>")
 
-    return _write(folder, f"{DISTRICT}-{YEAR}-百万行.xlsx", minimal_xlsx(sheet))
+    name = f"{DISTRICT}-{YEAR}-百万行{'' if declared else '-无范围'}.xlsx"
+    return _write(folder, name, minimal_xlsx(sheet))
+
+
+def million_rows_undeclared(folder: Path, loaded) -> Path:
+    return million_rows(folder, loaded, declared=False)
 
 
 UNREADABLE = frozenset({"file"})
@@ -277,4 +283,11 @@ CASES = [
     Case("error-values", error_values, "error", frozenset({"type"}), "#DIV/0!、#REF!"),
     Case("error-values-xls", error_values_xls, "error", frozenset({"type"}), ".xls 里的错误值"),
     Case("million-rows", million_rows, "unreadable", UNREADABLE, "一百万行的工作表"),
+    Case(
+        "million-rows-undeclared",
+        million_rows_undeclared,
+        "unreadable",
+        UNREADABLE,
+        "一百万行，且没有写明范围",
+    ),
 ]
