@@ -229,7 +229,7 @@ def intake(store: Store, account: Account, original_name: str, content: bytes) -
         "document": json.dumps(document, ensure_ascii=False),
         "page": json.dumps(page, ensure_ascii=False, default=str),
     }
-    return store.finish_submission(row.id, fields, document["findings"])
+    return store.finish_submission(row, fields, document["findings"])
 
 
 _UNFINISHED = "校验未完成：服务在处理这份文件时中断，文件已保存，请重新上传或联系管理员"

@@ -364,15 +364,19 @@ class Store:
         return row
 
     def finish_submission(
-        self, row_id: int, fields: dict, findings: list[dict]
+        self, row: StoredSubmission, fields: dict, findings: list[dict]
     ) -> StoredSubmission:
-        """The outcome of validating a stored upload: its row updated, its findings replaced."""
-        with self.session.begin() as session:
-            row = session.get(StoredSubmission, row_id)
-            for name, value in fields.items():
-                setattr(row, name, value)
-            session.execute(delete(StoredFinding).where(StoredFinding.submission_id == row_id))
-            session.add_all(_finding_rows(row_id, findings))
+        """The outcome of validating a stored upload: its row updated, its findings replaced.
+        Core statements on the row add_submission returned (the ORM's update cost a third
+        more per upload)."""
+        table, kept = StoredSubmission.__table__, StoredFinding.__table__
+        with self.engine.begin() as connection:
+            connection.execute(table.update().where(table.c.id == row.id).values(**fields))
+            connection.execute(kept.delete().where(kept.c.submission_id == row.id))
+            if findings:
+                connection.execute(kept.insert(), _finding_values(row.id, findings))
+        for name, value in fields.items():
+            setattr(row, name, value)
         return row
 
     def submission(self, submission_id: int, viewer: Account) -> StoredSubmission | None:
@@ -390,21 +394,25 @@ class Store:
             return list(session.scalars(query.order_by(StoredSubmission.id)))
 
 
-def _finding_rows(submission_id: int, findings: list[dict]) -> list[StoredFinding]:
+def _finding_values(submission_id: int, findings: list[dict]) -> list[dict]:
     return [
-        StoredFinding(
-            submission_id=submission_id,
-            severity=f["severity"],
-            category=f["category"],
-            rule=f["rule"],
-            sheet=f.get("sheet"),
-            cell=f.get("cell"),
-            indicator=f.get("indicator"),
-            year=f.get("year"),
-            message=f["message"],
-        )
+        {
+            "submission_id": submission_id,
+            "severity": f["severity"],
+            "category": f["category"],
+            "rule": f["rule"],
+            "sheet": f.get("sheet"),
+            "cell": f.get("cell"),
+            "indicator": f.get("indicator"),
+            "year": f.get("year"),
+            "message": f["message"],
+        }
         for f in findings
     ]
+
+
+def _finding_rows(submission_id: int, findings: list[dict]) -> list[StoredFinding]:
+    return [StoredFinding(**values) for values in _finding_values(submission_id, findings)]
 
 
 def _digest(token: str) -> str:

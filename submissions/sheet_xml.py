@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from collections.abc import Iterator
 
@@ -15,8 +14,8 @@ from submissions.screening import CELL_RE, TOO_BIG
 
 CELL_TAGS = (b"<c ", b"<c>", b":c ")  # with or without a namespace prefix
 # A sheet without these bytes has no formula and no error value.
-FORMULA_MARK = re.compile(rb"<(?:\w+:)?f[\s>/]")
-ERROR_MARK = b't="e"'
+FORMULA_MARKS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ")
+ERROR_MARKS = (b't="e"', b"t='e'")
 
 
 def _local(tag: object) -> str:
@@ -118,6 +117,24 @@ def shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
     return strings
 
 
+def estimated_extent(content: bytes, part: str, size: int) -> tuple[float, float]:
+    """Rows and cells of a sheet that does not declare them, extrapolated from its first
+    megabyte of XML: a guess, good for exports of even density, that costs 10 ms where a
+    count of 100 MB costs a second. Whatever it misses is still bounded by the reading
+    child's memory and time limits."""
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    with archive.open(part) as stream:
+        head = stream.read(1 << 20)
+    cut = head.rfind(b"<")
+    head = head[: cut if cut > 0 else len(head)]
+    if not head:
+        return 0.0, 0.0
+    scale = size / len(head)
+    rows = head.count(b"<row") + head.count(b":row ")
+    cells = sum(head.count(tag) for tag in CELL_TAGS)
+    return rows * scale, cells * scale
+
+
 def extent_beyond(content: bytes, part: str, rows: int, cells: int) -> tuple[int, int] | None:
     """The (rows, cells) a sheet's XML holds if it is more than `rows` rows or `cells` cells,
     counted as far as that, else None. Tags are counted as the XML is inflated, a megabyte at a
@@ -191,7 +208,7 @@ def formula_and_error_cells(content: bytes, part: str) -> dict[tuple[int, int], 
         data = archive.read(part)
     except (zipfile.BadZipFile, KeyError, OSError, EOFError):
         return {}
-    if ERROR_MARK not in data and not FORMULA_MARK.search(data):
+    if not any(mark in data for mark in (*FORMULA_MARKS, *ERROR_MARKS)):
         return {}
     found = {}
     try:

@@ -20,7 +20,12 @@ import python_calamine
 from submissions.finding import CannotContinue
 from submissions.limits import Limits, size_text
 from submissions.screening import ENCRYPTED, TOO_BIG, ZipFacts, refuse_encrypted, screen_zip
-from submissions.sheet_xml import extent_beyond, formula_and_error_cells, sparse_rows
+from submissions.sheet_xml import (
+    estimated_extent,
+    extent_beyond,
+    formula_and_error_cells,
+    sparse_rows,
+)
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -48,6 +53,12 @@ class Sheet:
     everything: Callable[[], list[list]] | None = None
 
 
+# Sheets with more XML than this are not searched for formulas without results: they are
+# exports of other systems, not workbooks a person typed formulas into, and inflating and
+# searching 100 MB of XML costs over a second.
+FORMULA_SCAN_LIMIT = 16 * 1024 * 1024
+
+
 @dataclass
 class OpenedFile:
     kind: str  # xlsx / xls / ods / csv
@@ -62,6 +73,8 @@ class OpenedFile:
         if not wanted or self.content is None:
             return {}
         if self.kind == "xlsx" and self.facts is not None and sheet in self.facts.parts:
+            if self.facts.sizes.get(sheet, 0) > FORMULA_SCAN_LIMIT:
+                return {}
             found = formula_and_error_cells(self.content, self.facts.parts[sheet])
         elif self.kind == "xls":
             found = _xls_error_cells(self.content, sheet, wanted)
@@ -303,7 +316,7 @@ def _open_calamine(content: bytes, kind: str, limits: Limits) -> OpenedFile:
     return OpenedFile(kind=kind, sheets=sheets, content=content, facts=facts)
 
 
-# A sheet that declares no used range is counted before calamine sees it when its XML is big.
+# A sheet that declares no used range is measured before calamine sees it when its XML is big.
 UNDECLARED_COUNTED = 16 * 1024 * 1024
 
 
@@ -312,9 +325,10 @@ def _vast(content: bytes, facts: ZipFacts, name: str, limits: Limits) -> bool:
     declared = facts.ranges.get(name)
     if declared is not None:
         return declared.cells > limits.dense_cells or declared.rows > limits.dense_rows
-    if name in facts.parts and facts.sizes.get(name, 0) > UNDECLARED_COUNTED:
-        part = facts.parts[name]
-        return extent_beyond(content, part, limits.dense_rows, limits.dense_cells) is not None
+    size = facts.sizes.get(name, 0)
+    if name in facts.parts and size > UNDECLARED_COUNTED:
+        rows, cells = estimated_extent(content, facts.parts[name], size)
+        return rows > limits.dense_rows or cells > limits.dense_cells
     return False
 
 
