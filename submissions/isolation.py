@@ -104,27 +104,33 @@ class Pool:
     def _run(self, jobs: list[Job], on_tick, on_result) -> list[object]:
         results: list[object] = [None] * len(jobs)
         waiting = deque(range(len(jobs)))
-        while waiting or any(w.job is not None for w in self._workers):
+        finished: list[int] = []  # jobs done, their results not yet handed to on_result
+        while waiting or finished or any(w.job is not None for w in self._workers):
             while waiting:
                 worker = self._idle_worker()
                 if worker is None:
                     break
                 self._assign(worker, waiting.popleft(), jobs)
+            # the children have their next jobs before the caller works on the last results
+            for index in finished:
+                if on_result is not None and not isinstance(results[index], Failure):
+                    results[index] = on_result(index, results[index])
+            finished = []
             busy = [w for w in self._workers if w.job is not None]
+            if not busy:
+                continue
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             # A child that dies closes its end of the socket: that too makes it "ready".
             ready = set(wait([w.connection for w in busy], timeout))
             for worker in busy:
+                index = worker.job
                 if worker.connection in ready:
-                    index = worker.job
                     self._receive(worker, jobs, results, on_tick)
-                    done = results[index]
-                    if on_result is not None and done is not None:
-                        if not isinstance(done, Failure) and worker.job != index:
-                            results[index] = on_result(index, done)
                 elif time.monotonic() >= worker.deadline:
                     reason = self._timeout_reason()
                     self._fail(worker, jobs, results, reason, killed=True, transient=True)
+                if results[index] is not None:
+                    finished.append(index)
         return results
 
     def _idle_worker(self) -> _Worker | None:

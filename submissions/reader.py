@@ -49,9 +49,18 @@ def unpack(parcel: tuple[list[Submission], Collected], catalog: Catalog) -> list
     files = table["file"].cat.categories
     if len(files) == 1:  # one file (a big long workbook, say): no need to split a copy
         by_file[files[0]].table = table
-    else:
-        for file, part in table.groupby("file", sort=False, observed=True):
-            by_file[file].table = part.reset_index(drop=True)
+        return submissions
+    # Rows of one file are together unless a file mixes wide and long sheets: sorted (stably)
+    # by file, each file is one slice. A groupby cost 0.55 s per 1,000 files, slices 0.1 s.
+    codes = table["file"].cat.codes.to_numpy()
+    if (np.diff(codes) < 0).any():
+        table = table.iloc[np.argsort(codes, kind="stable")].reset_index(drop=True)
+        codes = table["file"].cat.codes.to_numpy()
+    bounds = np.flatnonzero(np.diff(codes)) + 1
+    for start, stop in zip([0, *bounds.tolist()], [*bounds.tolist(), len(table)], strict=True):
+        part = table.iloc[start:stop]
+        part.index = pd.RangeIndex(stop - start)
+        by_file[files[codes[start]]].table = part
     return submissions
 
 
