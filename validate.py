@@ -355,15 +355,19 @@ def _log(message: str) -> None:
 def _write_outputs(outcome, args: argparse.Namespace) -> int:
     from reports import document, summary, write_csv, write_json
 
-    if args.json_path == "-":  # for a pipeline: the document on standard output
-        json.dump(document(outcome), sys.stdout, ensure_ascii=False, indent=2)
-        print()
-    elif args.json_path:
-        write_json(document(outcome), Path(args.json_path))
-        _log(f"JSON 报告已写入 {args.json_path}")
-    if args.csv_path:
-        write_csv(outcome, Path(args.csv_path))
-        _log(f"问题清单已写入 {args.csv_path}")
+    def write_tables() -> None:
+        if args.json_path == "-":  # for a pipeline: the document on standard output
+            json.dump(document(outcome), sys.stdout, ensure_ascii=False, indent=2)
+            print()
+        elif args.json_path:
+            write_json(document(outcome), Path(args.json_path))
+            _log(f"JSON 报告已写入 {args.json_path}")
+        if args.csv_path:
+            write_csv(outcome, Path(args.csv_path))
+            _log(f"问题清单已写入 {args.csv_path}")
+
+    if not args.html_dir:
+        write_tables()
     if args.gx_docs:
         from expectations.gx import build_data_docs
 
@@ -372,7 +376,10 @@ def _write_outputs(outcome, args: argparse.Namespace) -> int:
     if args.html_dir:
         from reports.html import write_html
 
-        dashboard = write_html(outcome, Path(args.html_dir), workers=os.cpu_count() or 1)
+        # the JSON and CSV are written while forked processes render the pages
+        dashboard = write_html(
+            outcome, Path(args.html_dir), workers=os.cpu_count() or 1, meanwhile=write_tables
+        )
         _log(f"HTML 报告已写入 {dashboard}")
     if args.annotate_dir:
         from reports.annotate import write_annotated

@@ -13,6 +13,7 @@ from expectations.rules import ROW_RULES, TABLE_RULES, Rule
 from indicators import LoadedCatalog
 from submissions import ERROR, WARNING, Finding, Submission, severity_for
 from submissions.layout import text_or_none
+from submissions.reader import joined_table
 
 ROLE_LABELS = {"actual": "", "baseline": "（基期）", "target": "（目标）"}
 DIRECTION_LABELS = {"increase": "应逐步提高", "decrease": "应逐步降低", "maintain": "应保持"}
@@ -153,12 +154,8 @@ def validate(
     across_districts=False leaves out the level-4 rules: for unrelated files validated together
     (uploads batched by the service), where one file must not be judged against another."""
     engines = dict.fromkeys(RULE_CODES, "pandera")
-    readable = [s.table for s in submissions if not s.unreadable and not s.table.empty]
-    if len(readable) == 1:
-        table = readable[0].reset_index(drop=True)
-    else:
-        table = pd.concat(readable, ignore_index=True) if readable else None
-    if table is None:
+    table = joined_table([s for s in submissions if not s.unreadable])
+    if table.empty:
         results = [Result(s, list(s.findings), engines) for s in submissions]
         return Outcome(loaded, results, [], pd.DataFrame(), engines)
     with np.errstate(invalid="ignore", divide="ignore"):

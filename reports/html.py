@@ -7,6 +7,7 @@ import functools
 import multiprocessing
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,12 +67,18 @@ _FORKING = threading.Lock()
 
 
 def write_html(
-    outcome: Outcome, folder: Path, validated_at: str | None = None, workers: int = 1
+    outcome: Outcome,
+    folder: Path,
+    validated_at: str | None = None,
+    workers: int = 1,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Path:
     """Write index.html and submissions/*.html under `folder`; return the dashboard's path.
 
     With `workers` > 1 and many pages, the pages are written by forked processes, each taking
     every n-th page: on 1,000 pages rendering is most of the time, and it needs no shared state.
+    This process writes the dashboard and runs `meanwhile` (the JSON and CSV, say) while they
+    render: 0.5 s of a 1,000-file batch that would otherwise wait.
     """
     global _SHARED
     validated_at = validated_at or datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -82,6 +89,16 @@ def write_html(
     environment().get_template("submission.html")  # compiled once, before any fork
     shared = (outcome, values, validated_at, pages, names)
     positions = range(len(names))
+    links = [f"submissions/{name}" for name in names]
+    dashboard = folder / "index.html"
+
+    def write_dashboard() -> None:
+        page = dashboard_page(outcome, links, validated_at, values)
+        template = environment().get_template("dashboard.html")
+        write_text(dashboard, template.render(page=page, marks=MARKS))
+        if meanwhile is not None:
+            meanwhile()
+
     if workers > 1 and len(names) >= PARALLEL_PAGES and _can_fork():
         with _FORKING:  # the global is what the children inherit: one fork-out at a time
             _SHARED = shared
@@ -89,17 +106,14 @@ def write_html(
                 shares = [positions[start::workers] for start in range(workers)]
                 context = multiprocessing.get_context("fork")
                 with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                    list(pool.map(_write_pages, shares))
+                    written = pool.map(_write_pages, shares)  # submitted at once
+                    write_dashboard()
+                    list(written)
             finally:
                 _SHARED = None
     else:
         _write_pages(positions, shared)
-    dashboard = folder / "index.html"
-    links = [f"submissions/{name}" for name in names]
-    page = dashboard_page(outcome, links, validated_at, values)
-    write_text(
-        dashboard, environment().get_template("dashboard.html").render(page=page, marks=MARKS)
-    )
+        write_dashboard()
     return dashboard
 
 

@@ -54,6 +54,9 @@ class Submission:
     district: str | None = None
     year: int | None = None
     unreadable: bool = False
+    # The batch table `table` is a slice of, and the slice's bounds: set by the parent, so that
+    # a batch's tables are joined back as a few chunks rather than file by file.
+    chunk: tuple[pd.DataFrame, int, int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def districts(self) -> list[str]:

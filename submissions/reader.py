@@ -31,7 +31,7 @@ TIDY_COLUMNS = [
 ]  # fmt: skip
 EMPTY = pd.DataFrame({column: pd.Series(dtype=object) for column in TIDY_COLUMNS})
 
-__all__ = ["EMPTY", "TIDY_COLUMNS", "Submission", "unpack", "unreadable_here"]
+__all__ = ["EMPTY", "TIDY_COLUMNS", "Submission", "joined_table", "unpack", "unreadable_here"]
 
 
 def unpack(parcel: tuple[list[Submission], Collected], catalog: Catalog) -> list[Submission]:
@@ -60,8 +60,46 @@ def unpack(parcel: tuple[list[Submission], Collected], catalog: Catalog) -> list
     for start, stop in zip([0, *bounds.tolist()], [*bounds.tolist(), len(table)], strict=True):
         part = table.iloc[start:stop]
         part.index = pd.RangeIndex(stop - start)
-        by_file[files[codes[start]]].table = part
+        submission = by_file[files[codes[start]]]
+        submission.table, submission.chunk = part, (table, start, stop)
     return submissions
+
+
+def joined_table(submissions: list[Submission]) -> pd.DataFrame:
+    """The submissions' tables one under the other (index 0 … n-1). Consecutive slices that
+    make up a whole batch table are that table: pd.concat of 1,000 per-file slices re-encodes
+    every categorical 1,000 times (1.4 s); of the 16 batch tables they came from, 0.05 s."""
+    pieces: list[pd.DataFrame] = []
+    run: list[Submission] = []  # consecutive slices of one batch table, in order
+
+    def close_run() -> None:
+        whole = run[0].chunk[0]
+        if run[-1].chunk[2] == len(whole) and run[0].chunk[1] == 0:
+            pieces.append(whole)
+        else:
+            pieces.extend(submission.table for submission in run)
+        run.clear()
+
+    for submission in submissions:
+        if submission.table is None or submission.table.empty:
+            continue
+        if run and (
+            submission.chunk is None
+            or submission.chunk[0] is not run[-1].chunk[0]
+            or submission.chunk[1] != run[-1].chunk[2]
+        ):
+            close_run()
+        if submission.chunk is None:
+            pieces.append(submission.table)
+        else:
+            run.append(submission)
+    if run:
+        close_run()
+    if not pieces:
+        return EMPTY
+    if len(pieces) == 1:
+        return pieces[0].reset_index(drop=True)
+    return pd.concat(pieces, ignore_index=True)
 
 
 def unreadable_here(name: str, reason: str, known: tuple[str, int]) -> Submission:

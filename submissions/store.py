@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from submissions.finding import Finding
-from submissions.reader import TIDY_COLUMNS, Submission
+from submissions.reader import TIDY_COLUMNS, Submission, joined_table
 
 LOG = logging.getLogger("validate.batch")
 
@@ -76,7 +76,7 @@ class BatchCache:
     def put_many(self, read: list[tuple[str, Submission]], version: str) -> None:
         """Store freshly read submissions; their tables are converted in one pass (a DataFrame
         conversion per file cost about 3 ms, 3.5 s for a batch of 1,000)."""
-        tables = _tables_as_lists([submission.table for _key, submission in read])
+        tables = _tables_as_lists([submission for _key, submission in read])
         self.folder.mkdir(parents=True, exist_ok=True)
         for (key, submission), table in zip(read, tables, strict=True):
             entry = {
@@ -131,17 +131,17 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _tables_as_lists(tables: list[pd.DataFrame]) -> list[dict]:
-    """Each table as lists per column (JSON-ready), converted for all tables in one pass."""
+def _tables_as_lists(submissions: list[Submission]) -> list[dict]:
+    """Each submission's table as lists per column (JSON-ready), converted in one pass."""
     empty = {name: [] for name in TIDY_COLUMNS}
-    filled = [table for table in tables if not table.empty]
-    if not filled:
+    tables = [s.table for s in submissions]
+    if all(table is None or table.empty for table in tables):
         return [empty for _ in tables]
-    combined = pd.concat(filled, ignore_index=True)
+    combined = joined_table(submissions)
     columns = {name: _plain_list(combined[name]) for name in TIDY_COLUMNS}
     result, start = [], 0
     for table in tables:
-        if table.empty:
+        if table is None or table.empty:
             result.append(empty)
             continue
         stop = start + len(table)
