@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import gc
 import multiprocessing
 import threading
 from collections import Counter, defaultdict
@@ -105,11 +106,15 @@ def write_html(
             try:
                 shares = [positions[start::workers] for start in range(workers)]
                 context = multiprocessing.get_context("fork")
+                # Frozen, the parent's objects are not traversed by the children's collector:
+                # traversing them would write to (and copy) every page of the inherited heap.
+                gc.freeze()
                 with ProcessPoolExecutor(workers, mp_context=context) as pool:
                     written = pool.map(_write_pages, shares)  # submitted at once
                     write_dashboard()
                     list(written)
             finally:
+                gc.unfreeze()
                 _SHARED = None
     else:
         _write_pages(positions, shared)
