@@ -107,6 +107,11 @@ def build_parser() -> Parser:
     show.add_argument("--json", action="store_true", help="输出 JSON")
     lint_parser = sub.add_parser("lint", help="检查指标体系文件")
     lint_parser.add_argument("targets", nargs="*", metavar="ID|FILE")
+    lint_parser.add_argument(
+        "--sources",
+        metavar="DIR",
+        help="规划原文目录：核对原文的 SHA-256 和每条引文（缺省 $VALIDATE_SEEDS_DIR）",
+    )
     return parser
 
 
@@ -156,10 +161,19 @@ def cmd_catalog(args: argparse.Namespace) -> int:
                     f"{target['year']}年 {target['comparator']} {target['text']}  {attr}"
                 )
         return EXIT_OK
+    from indicators.sources import source_problems, sources_folder
+
+    folder = Path(args.sources) if args.sources else sources_folder()
+    if args.sources and not folder.is_dir():
+        raise UsageError(f"规划原文目录不存在：{folder}")
+    if not folder.is_dir():
+        _log(f"未核对规划原文：找不到目录 {folder}（用 --sources 指定）")
     targets = args.targets or catalog_ids()
     failed = False
     for target in targets:
         problems = lint(target)
+        if not problems and folder.is_dir():
+            problems = source_problems(load(target).catalog, folder)
         for problem in problems:
             print(f"{target}: {problem}")
         failed = failed or bool(problems)

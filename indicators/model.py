@@ -136,6 +136,9 @@ class Catalog(Strict):
     jurisdiction: str
     level: Literal["province", "city"]
     seed: str
+    seed_sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description="规划原文文件的 SHA-256"
+    )
     published: str
     approx_tolerance: float = Field(
         default=0.01, description="“左右/约”目标的缺省相对容差（0.01 即 ±1%）"

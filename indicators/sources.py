@@ -1,0 +1,66 @@
+"""Where a catalog's plan text is, and whether the catalog still quotes it faithfully."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from indicators.catalog import LintProblem
+from indicators.model import Catalog
+
+# The team keeps the plan texts beside the checkout (CI has them there too); a user's clone
+# does not have them, and then this check cannot run.
+DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+FOLDER_VARIABLE = "VALIDATE_SEEDS_DIR"
+
+# A quote may elide with …… and may name where in the plan it is (a table, the running text);
+# those labels are ours, not the plan's.
+ELISION = "……"
+OUR_LABELS = ("指标表", "正文：")
+
+
+def sources_folder(environ: dict[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    configured = environ.get(FOLDER_VARIABLE, "").strip()
+    return Path(configured) if configured else DEFAULT_FOLDER
+
+
+def quote_fragments(quote: str) -> list[str]:
+    """The parts of a quote that must appear word for word in the plan."""
+    return [
+        part.strip()
+        for part in quote.split(ELISION)
+        if part.strip() and not any(label in part for label in OUR_LABELS)
+    ]
+
+
+def source_problems(catalog: Catalog, folder: Path) -> list[LintProblem]:
+    """The plan file is there, is the one the catalog was made from (SHA-256), and holds
+    every quoted fragment."""
+    path = folder / catalog.seed
+    if not path.is_file():
+        return [LintProblem("seed", f"找不到规划原文 {path}")]
+    content = path.read_bytes()
+    problems = []
+    digest = hashlib.sha256(content).hexdigest()
+    if catalog.seed_sha256 is None:
+        problems.append(LintProblem("seed_sha256", f"未记录原文的 SHA-256（应为 {digest}）"))
+    elif catalog.seed_sha256 != digest:
+        problems.append(
+            LintProblem(
+                "seed_sha256",
+                f"原文已改变：记录的 SHA-256 为 {catalog.seed_sha256}，现在的文件为 {digest}",
+            )
+        )
+    text = content.decode("utf-8", errors="replace")
+    for position, indicator in enumerate(catalog.indicators):
+        here = f"indicators[{position}].source"
+        if indicator.source.seed != catalog.seed:
+            problems.append(
+                LintProblem(f"{here}.seed", f"出处“{indicator.source.seed}”不是本指标体系的原文")
+            )
+        for fragment in quote_fragments(indicator.source.quote):
+            if fragment not in text:
+                problems.append(LintProblem(f"{here}.quote", f"原文中找不到“{fragment[:60]}”"))
+    return problems
