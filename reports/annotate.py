@@ -14,6 +14,8 @@ from reports.output import replaced_path
 from submissions import CATEGORY_LABELS, SEVERITY_LABELS
 from submissions.finding import SEVERITY_RANK
 from submissions.isolation import Failure, Job, Pool, shared_pool
+from submissions.layout import HEADER_SCAN_ROWS, classify_header
+from submissions.paper import PrintedTable, has_own_printing, set_up_printing, used_extent
 from submissions.workbook import decode_text
 
 if TYPE_CHECKING:  # types only: nothing here runs rules
@@ -97,10 +99,26 @@ def annotate_copy(findings: list, kind: str | None, source: Path, target: Path, 
         comment = Comment(text[:30000], COMMENT_AUTHOR)
         comment.width, comment.height = 360, 160
         target_cell.comment = comment
+    for sheet in workbook.worksheets:
+        if not has_own_printing(sheet):  # the district's own page setup is kept as it is
+            set_up_printing(sheet, _printed_table(sheet))
     _findings_sheet(workbook, findings)
     with replaced_path(target) as temporary:
         workbook.save(temporary)
     return target
+
+
+def _printed_table(sheet) -> PrintedTable:
+    """The sheet's table as it prints: its used range, its header row repeated."""
+    last_row, last_col = used_extent(sheet)
+    header = None
+    for number, values in enumerate(
+        sheet.iter_rows(max_row=min(last_row, HEADER_SCAN_ROWS), values_only=True), 1
+    ):
+        if classify_header(list(values), number - 1) is not None:
+            header = (number, number)
+            break
+    return PrintedTable(last_row, last_col, header)
 
 
 def _open_as_workbook(kind: str | None, source: Path):
@@ -186,3 +204,4 @@ def _findings_sheet(workbook, findings: list) -> None:
         sheet.cell(sheet.max_row, 1).fill = PatternFill("solid", fgColor=FILLS[finding.severity])
     for letter, width in zip("ABCDEFGHIJ", (8, 10, 12, 8, 28, 6, 14, 24, 70, 30), strict=True):
         sheet.column_dimensions[letter].width = width
+    set_up_printing(sheet, PrintedTable(sheet.max_row, len(header), (1, 1)))

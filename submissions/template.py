@@ -7,6 +7,7 @@ from pathlib import Path
 
 from indicators import Catalog, Indicator, format_number
 from indicators.model import ATTRIBUTE_LABELS
+from submissions.paper import PrintedTable, add_signatures, set_up_printing
 
 SHEET = "指标填报"
 FIRST_DATA_ROW = 5  # 1-based: title, 填报单位/年度, blank, header, then indicators
@@ -144,7 +145,11 @@ def write_template(
     for offset in range(len(columns.years) + 2):
         sheet.column_dimensions[_letter(4 + offset)].width = 14
     sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 4)
-    _instructions(workbook.create_sheet("填报说明"), catalog, district, year, columns)
+    last_row = add_signatures(sheet, row + 1, last_col)
+    set_up_printing(sheet, PrintedTable(last_row, last_col, (header_row, header_row)))
+    instructions = workbook.create_sheet("填报说明")
+    _instructions(instructions, catalog, district, year, columns)
+    set_up_printing(instructions, PrintedTable(instructions.max_row, 1))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
