@@ -191,6 +191,7 @@ def catalog_document(loaded) -> dict:
             "value": ind.target.value,
             "comparator": ind.target.comparator,
             "text": ind.target.text,
+            "scope": ind.target.scope,
         }
         if ind.target.comparator == "range":
             target["low"], target["high"] = ind.target.value, ind.target.high

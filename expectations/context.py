@@ -26,6 +26,8 @@ def catalog_frame(catalog: Catalog) -> pd.DataFrame:
                 "binding": ind.binding,
                 "direction": ind.direction,
                 "additive": ind.sums_across_districts,
+                # each district's own value meets the target (各县区至少1所, or any rate)
+                "per_district": ind.judged_per_district,
                 "required": ind.required,
                 "catalog_baseline": ind.baseline.value if ind.baseline else np.nan,
                 "catalog_baseline_year": ind.baseline.year if ind.baseline else np.nan,

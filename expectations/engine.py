@@ -89,7 +89,8 @@ def schema_for(
 CHECKED_COLUMNS = [
     "file", "district", "year", "year_num", "role", "indicator", "label", "value", "high",
     "empty", "reason", "comparator", "percent", "unit_ok", "attribute_written", "header_marker",
-    "kind", "lower", "upper", "whole", "binding", "direction", "additive", "required",
+    "kind", "lower", "upper", "whole", "binding", "direction", "additive", "per_district",
+    "required",
     "catalog_baseline", "catalog_target", "catalog_high", "catalog_comparator",
     "catalog_target_year", "tolerance", "own_baseline", "own_target", "own_target_year",
     "previous", "path_expected", "impossible",

@@ -67,7 +67,8 @@ def expectation_specs(catalog: Catalog) -> list[tuple[str, dict, dict]]:
             value_set=[False],
             row_condition=(
                 f'indicator in {_quoted(group)} and (role in ["baseline", "actual"] or '
-                f'(role == "target" and (header_marker == "target" or year == {year})))'
+                f'(role == "target" and (year == {year} or '
+                f'(header_marker == "target" and year.isna()))))'
             ),
         )
     by_lower: dict[float, list[str]] = {}

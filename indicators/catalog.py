@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,6 +182,7 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
                 problems.append(LintProblem(f"{here}.relations[{j}].other", "关系指向指标自身"))
         if ind.kind == "rate" and not ind.per:
             problems.append(LintProblem(f"{here}.per", "比率指标须写明分母（per）"))
+        problems.extend(_scope_problems(here, ind))
     units = catalog.reporting_units
     seen = set()
     for group in ("required", "optional"):
@@ -190,6 +192,43 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
                     LintProblem(f"reporting_units.{group}[{k}]", f"报送单位“{unit}”重复")
                 )
             seen.add(unit)
+    return problems
+
+
+# "每个县区…", "各县(区)…", "每个街道…": a target every district (or every street of it) meets.
+PER_DISTRICT_WORDING = re.compile(r"^(每个|各)(县|区|市|街道|乡镇|镇|社区)")
+
+
+def _scope_problems(here: str, ind) -> list[LintProblem]:
+    """A target's scope must fit what the indicator counts and how the plan words it."""
+    problems = []
+    scope = ind.target.scope
+    worded_per_district = any(
+        PER_DISTRICT_WORDING.match(fold_name(text)) for text in (ind.name, ind.per or "")
+    )
+    if scope == "city" and worded_per_district:
+        problems.append(
+            LintProblem(
+                f"{here}.target.scope",
+                f"“{ind.name}”的目标针对每个区县（或其街道），scope 应为 each_district",
+            )
+        )
+    if scope == "each_district" and ind.whole:
+        for field, value in (("value", ind.target.value), ("high", ind.target.high)):
+            if value is not None and value != int(value):
+                problems.append(
+                    LintProblem(
+                        f"{here}.target.{field}",
+                        f"每个区县的数量目标应为整数，现为 {value}",
+                    )
+                )
+    if scope == "each_district" and ind.additive:
+        problems.append(
+            LintProblem(
+                f"{here}.additive",
+                "每个区县各自达到的目标不能按区县相加（additive 应为 false 或不写）",
+            )
+        )
     return problems
 
 

@@ -41,6 +41,10 @@ class Baseline(Strict):
     text: str | None = None
 
 
+Scope = Literal["city", "each_district"]
+SCOPE_LABELS: dict[str, str] = {"city": "全市", "each_district": "每个区县"}
+
+
 class Target(Strict):
     year: int
     value: float
@@ -49,6 +53,13 @@ class Target(Strict):
     text: str
     tolerance: float | None = Field(
         default=None, description="≈ 目标的允许偏差（与指标同单位）；缺省时用指标体系的相对容差"
+    )
+    scope: Scope = Field(
+        default="city",
+        description=(
+            "city：全市合计或全市比率，不逐个评判区县；each_district：每个区县自己的数值都要达到"
+            "（各县区至少建有1所；每个街道1个 → 区县的“每街道个数”不低于 1）"
+        ),
     )
 
 
@@ -91,6 +102,16 @@ class Indicator(Strict):
     @property
     def binding(self) -> bool:
         return self.attribute == "binding"
+
+    def sets_target_for(self, year: int) -> bool:
+        """The plan sets this indicator a target (or milestone) for `year`: only then is a
+        district's target cell for that year required (template and checks share this)."""
+        return self.target.year == year
+
+    @property
+    def judged_per_district(self) -> bool:
+        """Each district's own value is held to the target (not only the city's sum or rate)."""
+        return self.target.scope != "city" or not self.sums_across_districts
 
     @property
     def lower_bound(self) -> float | None:

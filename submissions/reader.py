@@ -40,9 +40,13 @@ def unpack(parcel: tuple[list[Submission], Collected], catalog: Catalog) -> list
     submissions, collected = parcel
     for submission in submissions:
         submission.table = EMPTY
-    table = _tidy(collected, catalog)
+    # A long file that says nowhere which year it reports: its latest year of actual values.
+    undated = {s.file for s in submissions if s.layout == "long" and s.year is None}
+    table = _tidy(collected, catalog, undated)
     if table.empty:
         return submissions
+    if undated:
+        _date_long_files(submissions, table, undated)
     by_file: dict[str, Submission] = {}
     for submission in submissions:
         by_file.setdefault(submission.file, submission)
@@ -146,10 +150,12 @@ def _lists_as_chunk(collected: Collected) -> dict:
     return chunk
 
 
-def _tidy(out: Collected, catalog: Catalog) -> pd.DataFrame:
+def _tidy(out: Collected, catalog: Catalog, undated: set[str] = frozenset()) -> pd.DataFrame:
     if not len(out):
         return EMPTY
     fields = _columns(out)
+    if undated:
+        fields["reporting_year"] = _latest_years(fields, undated)
     index = pd.RangeIndex(len(fields["row"]))
     table = pd.DataFrame(
         {
@@ -171,6 +177,35 @@ def _tidy(out: Collected, catalog: Catalog) -> pd.DataFrame:
     _roles(table, catalog, fields["year"], fields["reporting_year"])
     _values(table, fields["raw"], catalog)
     return table[TIDY_COLUMNS]
+
+
+def _latest_years(fields: dict, undated: set[str]) -> np.ndarray:
+    """The reporting year of each row, where a file leaves it out: the latest year of that
+    file's values that are not marked as targets (a long export of 2022–2025 actuals reports
+    2025; without this its 2025 values were read as targets, and never held to them)."""
+    reporting = fields["reporting_year"].copy()
+    files = fields["file"]
+    codes = np.asarray(files.codes)
+    marker = fields["marker"]
+    is_target = np.asarray(pd.Series(marker).eq("target").fillna(False), dtype=bool)
+    year = fields["year"]
+    for position, file in enumerate(files.categories):
+        if file not in undated:
+            continue
+        rows = (codes == position) & np.isnan(reporting)
+        candidates = year[rows & ~is_target & ~np.isnan(year)]
+        if candidates.size:
+            reporting[rows] = candidates.max()
+    return reporting
+
+
+def _date_long_files(submissions: list[Submission], table: pd.DataFrame, undated: set) -> None:
+    actual = table[(table["role"] == "actual") & table["file"].isin(list(undated))]
+    latest = actual.groupby("file", observed=True)["year"].max()
+    for submission in submissions:
+        year = latest.get(submission.file)
+        if submission.file in undated and year is not None and not pd.isna(year):
+            submission.year = int(year)
 
 
 def _positions(table: pd.DataFrame, fields: dict) -> None:

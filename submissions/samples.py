@@ -19,12 +19,17 @@ def plausible_values(catalog: Catalog, year: int, share: float | None = None) ->
     for indicator in catalog.indicators:
         if not indicator.required:
             continue
-        scale = share if indicator.sums_across_districts else 1.0
+        # a district's share of a citywide total; a target every district meets is its own
+        scale = (
+            share if indicator.sums_across_districts and indicator.target.scope == "city" else 1.0
+        )
         start, end = _endpoints(indicator)
         first_year = columns.years[0][0]
         row: dict[int, object] = {}
         for value_year, role in columns.years:
             if role == "target":
+                if not indicator.sets_target_for(value_year):
+                    continue  # no target that year: the clerk leaves the cell blank
                 as_printed = parse(indicator.target.text).ok and scale == 1.0
                 row[value_year] = (
                     indicator.target.text

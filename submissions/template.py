@@ -10,6 +10,7 @@ from indicators.model import ATTRIBUTE_LABELS
 from submissions.paper import PrintedTable, add_signatures, set_up_printing
 
 SHEET = "指标填报"
+NOT_ASKED_COLOR = "D9D9D9"
 FIRST_DATA_ROW = 5  # 1-based: title, 填报单位/年度, blank, header, then indicators
 OPTIONAL_TITLE = "以下为选填指标（全市层面考核，区县有数据时填写）"
 
@@ -101,6 +102,7 @@ def write_template(
     sheet.cell(1, 1).alignment = Alignment(horizontal="center")
     sheet.cell(2, 1, f"填报单位：{district}")
     sheet.cell(2, 4, f"填报年度：{year}")
+    not_asked = PatternFill("solid", fgColor=NOT_ASKED_COLOR)
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     header_row = FIRST_DATA_ROW - 1
@@ -128,6 +130,8 @@ def write_template(
             given = values.get(indicator.code, {}).get(value_year)
             if given is not None:
                 cell.value = given
+            if role == "target" and not indicator.sets_target_for(value_year):
+                cell.fill = not_asked  # the plan sets no target for this year: left blank
             if role != "target":
                 kind = _validation_kind(indicator)
                 if kind not in validations:
@@ -217,6 +221,7 @@ def _instructions(sheet, catalog: Catalog, district: str, year: int, columns: Co
         "四、实际值与上年相比反向变化、或明显偏离目标进度时，请在“备注”列写明原因。",
         "五、约束性指标的区县目标不能低于全市目标；不能把约束性指标改为预期性。",
         "六、“选填指标”只在全市层面考核，区县有数据时填写即可。",
+        "七、灰色的目标格：规划没有为该指标设定这一年的目标（它的目标在其他年份），不必填写。",
         "",
         "指标一览（名称｜单位｜属性｜全市目标）",
     ]

@@ -10,6 +10,7 @@ from expectations.rules import (
     integer,
     number,
     path,
+    period,
     relation,
     required,
     scale,
@@ -42,7 +43,7 @@ ROW_RULES: dict[str, Rule] = {
     )
 }
 TABLE_RULES: dict[str, TableRule] = {
-    rule.code: rule for rule in (completeness.RULE, districts.AGGREGATE)
+    rule.code: rule for rule in (period.RULE, completeness.RULE, districts.AGGREGATE)
 }
 RULES: dict[str, Rule | TableRule] = {**ROW_RULES, **TABLE_RULES}
 

@@ -18,7 +18,11 @@ def _aggregate(t: pd.DataFrame, catalog, submissions) -> list:
     chosen = (t["role"] == "target") & t["value"].notna() & t["indicator"].notna()
     targets = t.loc[chosen, ["indicator", "year_num", "district", "value"]]
     for ind in catalog.indicators:
-        if not ind.sums_across_districts or ind.target.comparator not in ("≥", ">", "="):
+        if (
+            not ind.sums_across_districts
+            or ind.target.scope != "city"  # each district meets it: a sum says nothing
+            or ind.target.comparator not in ("≥", ">", "=")
+        ):
             continue
         rows = targets[
             (targets["indicator"] == ind.code) & (targets["year_num"] == ind.target.year)

@@ -6,7 +6,13 @@ from expectations.rules.base import Rule
 
 
 def _passes(t: pd.DataFrame, catalog) -> pd.Series:
-    at_target = (t["header_marker"] == "target") | (t["year_num"] == t["catalog_target_year"])
+    # A target cell is required only for the year the plan sets the indicator a target
+    # (Indicator.sets_target_for, as the template asks): a 2025 column is left blank for an
+    # indicator whose plan target was a 2022 milestone. A column headed 目标 with no year
+    # cannot be told apart, and stays required.
+    at_target = (t["year_num"] == t["catalog_target_year"]) | (
+        t["year_num"].isna() & (t["header_marker"] == "target")
+    )
     needed = (
         t["indicator"].notna()
         & t["required"]

@@ -9,7 +9,7 @@ def _below_city_passes(t: pd.DataFrame, catalog) -> pd.Series:
     applies = (
         (t["role"] == "target")
         & t["binding"]
-        & ~t["additive"].fillna(True).astype(bool)
+        & t["per_district"].fillna(False).astype(bool)
         & (t["year_num"] >= t["catalog_target_year"])
         & (t["catalog_comparator"] != "≈")
     )
@@ -33,7 +33,7 @@ def _unmet_passes(t: pd.DataFrame, catalog) -> pd.Series:
     result = pd.Series(True, index=t.index)
     t = t[(t["role"] == "actual") & (t["year_num"] == t["catalog_target_year"])]
     own = t["own_target"].where(t["own_target_year"] == t["year_num"])
-    use_catalog = own.isna() & ~t["additive"].fillna(True).astype(bool)
+    use_catalog = own.isna() & t["per_district"].fillna(False).astype(bool)
     in_target_year = (t["role"] == "actual") & (t["year_num"] == t["catalog_target_year"])
     catalog_ok = meets(
         t["value"], t["catalog_comparator"], t["catalog_target"], t["catalog_high"], t["tolerance"]
@@ -58,7 +58,7 @@ BELOW_CITY = Rule(
     code="target.below_city",
     category="target",
     level=3,
-    title="区县的约束性比率目标不能低于全市目标",
+    title="区县的约束性目标不能低于全市对每个区县的要求",
     template="{name} {year}年目标值 {found} 低于全市要求，应{expected}",
     passes=_below_city_passes,
     describe=_below_city_describe,
