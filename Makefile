@@ -27,7 +27,11 @@ demo: $(STAMP)
 	    --html out/demo/yantai --annotate out/demo/yantai-annotated ; test $$? -le 1
 	$(PY) validate.py batch submissions/examples/liuzhou --catalog liuzhou --force \
 	    --json out/demo/liuzhou.json --html out/demo/liuzhou ; test $$? -le 1
+	$(PY) validate.py evaluate submissions/examples/yantai-2025 --catalog yantai \
+	    --json out/demo/yantai-evaluation.json --html out/demo/yantai-evaluation \
+	    --xlsx out/demo/yantai-evaluation.xlsx
 	@echo "结果：out/demo/（JSON、CSV、标注副本）；汇总页：out/demo/yantai/index.html、out/demo/liuzhou/index.html"
+	@echo "终期评估：out/demo/yantai-evaluation/evaluation.html、out/demo/yantai-evaluation.xlsx"
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -59,6 +59,14 @@ def build_parser() -> Parser:
     _add_common(batch)
     batch.add_argument("--force", action="store_true", help="忽略缓存，重新校验未改动的文件")
 
+    evaluate = commands.add_parser("evaluate", help="终期评估：各项目标是否达到（全市、各区县）")
+    evaluate.add_argument("paths", nargs="+", metavar="DIR|FILE")
+    evaluate.add_argument("--catalog", required=True, metavar="ID", help="指标体系 ID 或 YAML 文件")
+    evaluate.add_argument("--year", type=int, help="评估年度（缺省为指标体系的目标年）")
+    evaluate.add_argument("--json", dest="json_path", metavar="PATH", help="写出评估 JSON")
+    evaluate.add_argument("--html", dest="html_dir", metavar="DIR", help="写出评估页面")
+    evaluate.add_argument("--xlsx", dest="xlsx_path", metavar="PATH", help="写出评估工作簿")
+
     template = commands.add_parser("template", help="生成区县填报模板（.xlsx）")
     template.add_argument("--catalog", required=True, metavar="ID")
     template.add_argument("--district", required=True, metavar="NAME")
@@ -333,6 +341,59 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return _write_outputs(outcome, args)
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    loaded = load(args.catalog)
+    from reports.output import check_writable, why
+    from submissions.inbox import list_inbox
+
+    files: list[Path] = []
+    for given in map(Path, args.paths):
+        if given.is_dir():
+            found, skipped = list_inbox(given)
+            for passed in skipped:
+                _log(f"跳过 {passed.path}：{passed.reason}")
+            files += found
+        elif given.is_file():
+            files.append(given)
+        else:
+            raise UsageError(f"文件或目录不存在：{given}")
+    if not files:
+        raise UsageError("没有可评估的文件")
+    outputs = [Path(p).parent for p in (args.json_path, args.xlsx_path) if p]
+    outputs += [Path(args.html_dir)] if args.html_dir else []
+    for folder in outputs:
+        try:
+            check_writable(folder)
+        except OSError as exc:
+            raise UsageError(f"无法写出结果：{folder}（{why(exc)}）") from exc
+    from submissions.dispatch import Reading
+
+    reading = Reading(files, loaded.catalog, progress=_progress(len(files)), limits=_limits())
+    from expectations import validate
+    from reports.evaluation import evaluate, evaluation_document, evaluation_text
+
+    outcome = validate(reading.result(), loaded)
+    evaluation = evaluate(outcome, args.year)
+    if args.json_path:
+        from reports.output import write_text
+
+        document = evaluation_document(evaluation)
+        write_text(Path(args.json_path), json.dumps(document, ensure_ascii=False, indent=2))
+        _log(f"评估 JSON 已写入 {args.json_path}")
+    if args.html_dir:
+        from reports.evaluation_page import write_evaluation_page
+
+        page = write_evaluation_page(evaluation, Path(args.html_dir))
+        _log(f"评估页面已写入 {page}")
+    if args.xlsx_path:
+        from reports.evaluation_workbook import write_evaluation_workbook
+
+        write_evaluation_workbook(evaluation, Path(args.xlsx_path))
+        _log(f"评估工作簿已写入 {args.xlsx_path}")
+    print(evaluation_text(evaluation))
+    return EXIT_OK
+
+
 def _cache_key(path: Path) -> str:
     """The file's place, not its link target: a link and the file it points to are two
     submissions (each named as it is in the folder)."""
@@ -516,6 +577,7 @@ COMMANDS = {
     "catalog": cmd_catalog,
     "check": cmd_check,
     "batch": cmd_batch,
+    "evaluate": cmd_evaluate,
     "template": cmd_template,
     "export": cmd_export,
 }

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from reports.output import write_text
 from submissions import CATEGORY_LABELS, SEVERITY_LABELS
-from submissions.finding import SEVERITY_RANK
+from submissions.finding import SEVERITY_RANK, is_data_error
 
 if TYPE_CHECKING:  # types only: nothing here runs rules
     from expectations.engine import Outcome, Result
@@ -194,6 +194,7 @@ def submission_page(outcome: Outcome, result: Result, values: dict, validated_at
     category_counts = Counter(f.category for f in findings)
     worst_by_code = worst_by_indicator(findings)
     flagged_cells = {f.cell for f in findings if f.cell}
+    wrong_cells = {f.cell for f in findings if f.cell and is_data_error(f)}
     who = " ".join(
         x for x in (submission.district, f"{submission.year}年" if submission.year else None) if x
     )
@@ -224,12 +225,14 @@ def submission_page(outcome: Outcome, result: Result, values: dict, validated_at
         "findings": [_finding_row(f) for f in findings],
         "indicators": []
         if submission.unreadable
-        else _indicator_rows(catalog, values, worst_by_code, flagged_cells),
+        else _indicator_rows(catalog, values, worst_by_code, flagged_cells, wrong_cells),
         "dashboard_link": None,
     }
 
 
-def _indicator_rows(catalog, values: dict, worst_by_code: dict, flagged_cells: set) -> list[dict]:
+def _indicator_rows(
+    catalog, values: dict, worst_by_code: dict, flagged_cells: set, wrong_cells: set = frozenset()
+) -> list[dict]:
     rows = []
     for ind in catalog.indicators:
         entries = values.get(ind.code, [])
@@ -251,8 +254,14 @@ def _indicator_rows(catalog, values: dict, worst_by_code: dict, flagged_cells: s
         actuals.sort(key=lambda e: e[1])
         base_value = baseline[2] if baseline else (ind.baseline.value if ind.baseline else None)
         target_value = target[2] if target else ind.target.value
-        latest = next((e[2] for e in reversed(actuals) if e[2] == e[2]), None)
-        progress, progress_sort = _progress(base_value, latest, target_value)
+        # a value with an error finding is neither progress nor a point on the chart
+        usable = [e for e in actuals if e[2] == e[2] and e[4] not in wrong_cells]
+        reported = [e for e in actuals if e[2] == e[2] or e[4] in wrong_cells]
+        latest = usable[-1][2] if usable else None
+        if reported and reported[-1][4] in wrong_cells:
+            progress, progress_sort = "数据有误", "-1"
+        else:
+            progress, progress_sort = _progress(base_value, latest, target_value)
         worst = worst_by_code.get(ind.code, "ok" if entries else "none")
         rows.append(
             {
@@ -273,7 +282,7 @@ def _indicator_rows(catalog, values: dict, worst_by_code: dict, flagged_cells: s
                 ],
                 "target": _shown(target_value) + ("" if target else "（全市）"),
                 "city_target": f"{ind.target.year}年 {ind.target.text}",
-                "chart": _chart(base_value, [(e[1], e[2]) for e in actuals], target_value),
+                "chart": progress_chart(base_value, [(e[1], e[2]) for e in usable], target_value),
                 "progress": progress,
                 "progress_sort": progress_sort,
                 "worst": worst,
@@ -308,7 +317,7 @@ def _chart_x(count: int) -> tuple[str, ...]:
     return tuple(f"{CHART_PAD + i * step:.1f}" for i in range(count))
 
 
-def _chart(base, actuals: list[tuple], target) -> str:
+def progress_chart(base, actuals: list[tuple], target) -> str:
     """A 150×36 inline SVG: baseline and actuals as a line, the target as a dashed level.
     (Drawn 25 times on each of up to 1,000 pages: kept to plain string work.)"""
     points = ([base] if base is not None else []) + [
@@ -348,12 +357,15 @@ def dashboard_page(
     )
     rows = []
     submitted = set()
+    readable = set()
     statuses = Counter()
     for result, link in zip(outcome.results, links, strict=True):
         submission = result.submission
         statuses[result.status] += 1
         districts = submission.districts or [submission.district]
         submitted.update(d for d in districts if d)
+        if result.status != "unreadable":
+            readable.update(d for d in districts if d)
         worst = worst_by_indicator(result.findings)
         if values is not None:
             present = set(values.get(submission.file, {}))
@@ -399,6 +411,7 @@ def dashboard_page(
         "validated_at": validated_at,
         "missing_required": [u for u in catalog.reporting_units.required if u not in submitted],
         "missing_optional": [u for u in catalog.reporting_units.optional if u not in submitted],
+        "unreadable_units": [u for u in catalog.reporting_units.all if u in submitted - readable],
         "batch_findings": [_finding_row(f) for f in outcome.batch_findings],
         "columns": columns,
         "rows": rows,

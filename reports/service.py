@@ -27,6 +27,7 @@ from indicators import CatalogError, load
 from reports.guards import SecurityHeaders, TooLarge, UploadGuard, too_large_message
 from reports.html import STATUS_LABELS, environment, submission_page, values_by_file
 from reports.json_report import submission_document
+from reports.reviewing import district_view, evaluation_view
 from submissions import Finding, read_submissions
 from submissions.database import Account, Store, StoredSubmission, document_of
 from submissions.store import data_dir
@@ -423,6 +424,31 @@ def create_app(store: Store | None = None) -> FastAPI:
         # off the event loop: concurrent uploads then meet in the batch validator
         row = await run_in_threadpool(intake, store, account, file.filename or "upload", content)
         return RedirectResponse(f"/submissions/{row.id}", status_code=303)
+
+    @app.get("/evaluation", response_class=HTMLResponse)
+    def evaluation(request: Request, year: int | None = None):
+        account = current(request)
+        if account is None:
+            return RedirectResponse("/login", status_code=303)
+        if account.role != "reviewer":
+            return render("error.html", 403, message="终期评估只对审核人开放。")
+        page = evaluation_view(store, account, year)
+        return HTMLResponse(web.get_template("evaluation.html").render(page=page))
+
+    @app.get("/districts/{district}", response_class=HTMLResponse)
+    def district_history(request: Request, district: str):
+        account = current(request)
+        if account is None:
+            return RedirectResponse("/login", status_code=303)
+        catalog = load(account.catalog).catalog
+        own = account.role == "reviewer" or district == account.district
+        if not own or district not in catalog.reporting_units.all:
+            return render("error.html", 404, message="没有这个单位，或您无权查看。")
+        view = district_view(account.catalog, district, store.submissions(account))
+        return render(
+            "district.html", account=account, catalog=catalog, csrf=csrf(request), view=view,
+            labels=STATUS_LABELS,
+        )  # fmt: skip
 
     @app.get("/submissions/{submission_id}", response_class=HTMLResponse)
     def result_page(request: Request, submission_id: int):

@@ -92,6 +92,7 @@ def read_submissions(
 
             unpacked = unpack(parcel, catalog)
             for position, submission in zip(chunks[job], unpacked, strict=True):
+                _name_unreadable(submission, catalog, items[position], options)
                 read[position] = submission
                 if progress:
                     progress(items[position][0])
@@ -113,6 +114,7 @@ def read_submissions(
             path, shown, _fallback = items[culprit]
             LOG.warning("%s：%s%s", shown, outcome.reason, _first_line(outcome.detail))
             read[culprit] = unreadable_here(shown, outcome.reason, digest_of(path, limits))
+            _name_unreadable(read[culprit], catalog, items[culprit], options)
             if progress:
                 progress(path)
             if on_read and not outcome.transient:
@@ -122,6 +124,20 @@ def read_submissions(
                 retry.append(rest)
         pending = retry
     return [read[position] for position in range(len(items))]
+
+
+def _name_unreadable(submission, catalog: Catalog, item: tuple, options: ReadOptions) -> None:
+    """Whose file could not be read, as far as its name (or the caller) says: a district whose
+    file is broken has reported, and is not listed among those who did not."""
+    import re
+
+    if not submission.unreadable or submission.district is not None:
+        return
+    _path, shown, fallback = item
+    stem = Path(shown).stem
+    submission.district = catalog.district(stem) or fallback or options.district
+    years = set(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", stem))
+    submission.year = int(years.pop()) if len(years) == 1 else options.year
 
 
 class Reading:

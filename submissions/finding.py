@@ -44,6 +44,12 @@ CATEGORY_LABELS = {
 }
 
 
+def is_data_error(finding: Finding) -> bool:
+    """The value itself cannot be trusted (blank, not a number, out of range …), as opposed to
+    a trustworthy value that misses its target or trend: only these make a value 数据有误."""
+    return finding.severity == ERROR and finding.category in FIXED_SEVERITY
+
+
 def severity_for(category: str, binding: bool | None = None) -> str:
     if category in FIXED_SEVERITY:
         return FIXED_SEVERITY[category]

@@ -66,6 +66,23 @@ def yantai(folder: Path) -> None:
     (folder / "龙口市-2023.xlsx").write_bytes(b"PK\x03\x04 this upload was cut off in transit")
 
 
+def yantai_final(folder: Path) -> None:
+    """2025 actuals, reported at the end of the plan period (终期评估): most districts on
+    target, some short on binding indicators, one value wrong, one district silent."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shortfalls = {
+        "福山区": {("nursing_bed_share", 2025): 64, ("vaccination_rate", 2025): 93.5},
+        "牟平区": {("places_per_1000_people", 2025): 3.9},
+        "莱州市": {("newborn_visit_rate", 2025): 125},  # a percent over 100: 数据有误
+        "招远市": {("childcare_places", 2025): 2100},
+    }
+    units = load("yantai").catalog.reporting_units.required
+    for district in units:
+        if district == "海阳市":
+            continue  # has not reported
+        filled(folder / f"{district}-2025.xlsx", "yantai", district, 2025, shortfalls.get(district))
+
+
 def liuzhou(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     filled(folder / "城中区-2023.xlsx", "liuzhou", "城中区", 2023)
@@ -84,5 +101,6 @@ def liuzhou(folder: Path) -> None:
 
 if __name__ == "__main__":
     yantai(HERE / "yantai")
+    yantai_final(HERE / "yantai-2025")
     liuzhou(HERE / "liuzhou")
     print(f"examples written under {HERE}")

@@ -1,0 +1,405 @@
+"""End-of-period evaluation (终期评估): which targets were met, citywide and by district."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from expectations.rules.base import meets
+from indicators import format_number
+from submissions.finding import is_data_error
+
+if TYPE_CHECKING:
+    from expectations.engine import Outcome
+    from indicators import Catalog, Indicator
+
+# How a district stands on one indicator; the labels people read.
+MET, UNMET, NO_DATA, WRONG, NOT_JUDGED = "met", "unmet", "no_data", "wrong", "not_judged"
+STANDING_LABELS = {
+    MET: "达标",
+    UNMET: "未达标",
+    NO_DATA: "无数据",
+    WRONG: "数据有误",
+    NOT_JUDGED: "不单独考核",  # a share of a citywide total with no target of its own
+}
+
+
+@dataclass
+class DistrictStanding:
+    district: str
+    value: float | None
+    target: float | None  # the district's own target, else the one every district must meet
+    own_target: bool
+    met: bool | None
+    standing: str
+    progress: float | None  # share of the way from baseline to target
+    cell: str | None = None
+    file: str | None = None
+
+
+@dataclass
+class IndicatorEvaluation:
+    indicator: Indicator
+    year: int  # the year judged: the target year, or the evaluation year when that is earlier
+    city_value: float | None
+    city_met: bool | None
+    reported: int  # required districts with a usable value
+    required: int
+    districts: list[DistrictStanding] = field(default_factory=list)
+    distribution: dict | None = None  # for rates: min, median, max, how many meet the target
+
+    @property
+    def judged_at_target_year(self) -> bool:
+        return self.year == self.indicator.target.year
+
+
+@dataclass
+class Evaluation:
+    catalog: Catalog
+    year: int
+    indicators: list[IndicatorEvaluation]
+    missing_districts: list[str]  # required units with no submission at all
+    unreadable_districts: list[str]  # received, but no file of theirs could be read
+
+    def summary(self) -> dict:
+        """What a leader reads in a minute."""
+        counts = {}
+        for binding in (True, False):
+            chosen = [e for e in self.indicators if e.indicator.binding is binding]
+            judged = [e for e in chosen if e.city_met is not None]
+            counts["binding" if binding else "expected"] = {
+                "total": len(chosen),
+                "met": sum(1 for e in judged if e.city_met),
+                "unmet": sum(1 for e in judged if not e.city_met),
+                "not_judged": len(chosen) - len(judged),
+            }
+        lagging: dict[str, list[str]] = {}
+        wrong, no_data = [], []
+        for evaluation in self.indicators:
+            for standing in evaluation.districts:
+                name = evaluation.indicator.name
+                if standing.standing == UNMET and evaluation.indicator.binding:
+                    lagging.setdefault(standing.district, []).append(name)
+                elif standing.standing == WRONG:
+                    wrong.append(f"{standing.district}：{name}")
+                elif (
+                    standing.standing == NO_DATA
+                    and evaluation.indicator.required
+                    and standing.district not in self.missing_districts
+                ):
+                    no_data.append(f"{standing.district}：{name}")
+        return {
+            "targets": counts,
+            "lagging_binding": lagging,
+            "wrong_data": wrong,
+            "no_data": no_data,
+        }
+
+
+def evaluation_year(catalog: Catalog, year: int | None) -> int:
+    return year or max(indicator.target.year for indicator in catalog.indicators)
+
+
+def evaluate(outcome: Outcome, year: int | None = None) -> Evaluation:
+    """Judge every indicator at its target year (or at `year` when the target is later), on
+    each district's latest submission that reports that year."""
+    catalog = outcome.loaded.catalog
+    year = evaluation_year(catalog, year)
+    rows = _latest_rows(outcome)
+    wrong_cells = _error_cells(outcome)
+    required_units = list(catalog.reporting_units.required)
+    received = {r.submission.district for r in outcome.results if r.submission.district}
+    readable = set(rows["district"].dropna().unique()) if not rows.empty else set()
+    for result in outcome.results:
+        if not result.submission.unreadable and result.submission.district:
+            readable.add(result.submission.district)
+    # every required unit (one that did not report shows 无数据), and optional ones that did
+    units = required_units + [u for u in catalog.reporting_units.optional if u in readable]
+    found = Found(rows, catalog.approx_tolerance)
+    indicators = []
+    for indicator in sorted(catalog.indicators, key=lambda i: not i.binding):  # binding first
+        judged_year = min(indicator.target.year, year)
+        indicators.append(
+            _evaluate_indicator(indicator, judged_year, found, wrong_cells, units, required_units)
+        )
+    return Evaluation(
+        catalog=catalog,
+        year=year,
+        indicators=indicators,
+        missing_districts=[u for u in required_units if u not in received and u not in readable],
+        unreadable_districts=[u for u in required_units if u in received and u not in readable],
+    )
+
+
+def _latest_rows(outcome: Outcome) -> pd.DataFrame:
+    """One row per (district, indicator, role, year): from the latest submission holding it
+    (latest reporting year; among equals, the later file in the run)."""
+    table = outcome.table
+    columns = ["file", "district", "indicator", "role", "year", "value", "cell", "sheet"]
+    if table is None or table.empty:
+        return pd.DataFrame(columns=[*columns, "rank"])
+    rank = {}
+    for position, result in enumerate(outcome.results):
+        rank[result.submission.file] = ((result.submission.year or 0), position)
+    rows = table.loc[table["indicator"].notna() & table["district"].notna(), columns].copy()
+    for name in ("file", "district", "indicator", "role", "cell", "sheet"):
+        rows[name] = rows[name].astype(object)
+    rows["year"] = rows["year"].astype("float64")
+    rows["rank"] = rows["file"].map(rank)
+    rows = rows.dropna(subset=["year"])
+    rows = rows.sort_values("rank", kind="stable")
+    # a later submission that left the cell blank does not erase an earlier value
+    valued = rows[rows["value"].notna()]
+    return valued.drop_duplicates(["district", "indicator", "role", "year"], keep="last")
+
+
+def _error_cells(outcome: Outcome) -> set[tuple[str, str | None, str]]:
+    return {
+        (finding.file, finding.sheet, finding.cell)
+        for result in outcome.results
+        for finding in result.findings
+        if finding.cell and is_data_error(finding)
+    }
+
+
+class Found:
+    """The latest rows, looked up by (district, indicator, role, year); baselines by
+    (district, indicator) whatever their year."""
+
+    def __init__(self, rows: pd.DataFrame, tolerance: float) -> None:
+        self.tolerance = tolerance
+        self.cells: dict[tuple, object] = {}
+        self.baselines: dict[tuple, object] = {}
+        for row in rows.itertuples(index=False):
+            self.cells[(row.district, row.indicator, row.role, int(row.year))] = row
+            if row.role == "baseline":
+                self.baselines[(row.district, row.indicator)] = row
+
+    def get(self, district: str, indicator: str, role: str, year: int):
+        return self.cells.get((district, indicator, role, year))
+
+
+def _evaluate_indicator(
+    indicator: Indicator,
+    year: int,
+    found: Found,
+    wrong_cells: set,
+    units: list[str],
+    required_units: list[str],
+) -> IndicatorEvaluation:
+    target = indicator.target
+    tolerance = found.tolerance
+    standings = []
+    for district in units:
+        actual = found.get(district, indicator.code, "actual", year)
+        own = found.get(district, indicator.code, "target", target.year)
+        baseline = found.baselines.get((district, indicator.code))
+        value = float(actual.value) if actual is not None else None
+        is_wrong = actual is not None and (actual.file, actual.sheet, actual.cell) in wrong_cells
+        own_value = float(own.value) if own is not None else None
+        if own_value is not None:
+            reference = own_value
+        elif indicator.judged_per_district:
+            reference = target.value
+        else:
+            reference = None
+        if value is None:
+            standing, met = NO_DATA, None
+        elif is_wrong:
+            standing, met = WRONG, None
+        elif reference is None or year != target.year:
+            standing, met = NOT_JUDGED, None
+        else:
+            met = _meets(indicator, value, reference, own_value is None, tolerance)
+            standing = MET if met else UNMET
+        base = (
+            float(baseline.value)
+            if baseline is not None
+            else (
+                indicator.baseline.value
+                if indicator.baseline and indicator.judged_per_district
+                else None
+            )
+        )
+        progress = None
+        if standing not in (WRONG, NO_DATA) and None not in (base, reference) and value is not None:
+            if abs(reference - base) > 1e-9:
+                progress = (value - base) / (reference - base)
+        standings.append(
+            DistrictStanding(
+                district=district,
+                value=value,
+                target=reference,
+                own_target=own_value is not None,
+                met=met,
+                standing=standing,
+                progress=progress,
+                cell=f"{actual.sheet}!{actual.cell}" if actual is not None else None,
+                file=actual.file if actual is not None else None,
+            )
+        )
+    usable = [s for s in standings if s.standing not in (NO_DATA, WRONG)]
+    reported = sum(1 for s in usable if s.district in required_units)
+    evaluation = IndicatorEvaluation(
+        indicator, year, None, None, reported, len(required_units), standings
+    )
+    values = [s.value for s in usable if s.value is not None]
+    if indicator.sums_across_districts and target.scope == "city":
+        if values:
+            evaluation.city_value = sum(values)
+        complete = reported == len(required_units)
+        if complete and year == target.year and evaluation.city_value is not None:
+            evaluation.city_met = _meets(
+                indicator, evaluation.city_value, target.value, True, tolerance
+            )
+    elif values:
+        meeting = [
+            s
+            for s in usable
+            if s.value is not None and _meets(indicator, s.value, target.value, True, tolerance)
+        ]
+        evaluation.distribution = {
+            "min": min(values),
+            "median": statistics.median(values),
+            "max": max(values),
+            "meeting": len(meeting),
+            "of": len(values),
+        }
+        # No citywide rate can be made from the districts' rates: the city counts as meeting
+        # a rate target when every district does, and as missing it when any district does.
+        if year == target.year:
+            if len(meeting) < len(values):
+                evaluation.city_met = False
+            elif reported == len(required_units):
+                evaluation.city_met = True
+    return evaluation
+
+
+def _meets(
+    indicator: Indicator, value: float, target: float, city_target: bool, relative: float
+) -> bool:
+    """The target's comparator and tolerance for the city's own target; a district's own
+    target (a plain number) is reached in the indicator's direction."""
+    spec = indicator.target
+    if city_target:
+        comparator, high = spec.comparator, spec.high
+    else:
+        comparator, high = ("≤" if indicator.direction == "decrease" else "≥"), None
+    tolerance = spec.tolerance if spec.tolerance is not None else abs(target) * relative
+    one = pd.Series([value])
+    return bool(
+        meets(
+            one,
+            pd.Series([comparator]),
+            pd.Series([target]),
+            pd.Series([high if high is not None else float("nan")]),
+            pd.Series([tolerance]),
+        ).iloc[0]
+    )
+
+
+def evaluation_document(evaluation: Evaluation) -> dict:
+    """The JSON documented in the README (pinned by a test)."""
+    indicators = []
+    for item in evaluation.indicators:
+        ind = item.indicator
+        indicators.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit,
+                "domain": ind.domain,
+                "binding": ind.binding,
+                "year": item.year,
+                "scope": ind.target.scope,
+                "city": {
+                    "value": item.city_value,
+                    "target": ind.target.value,
+                    "comparator": ind.target.comparator,
+                    "text": ind.target.text,
+                    "target_year": ind.target.year,
+                    "met": item.city_met,
+                    "reported": item.reported,
+                    "required": item.required,
+                    "distribution": item.distribution,
+                },
+                "districts": [
+                    {
+                        "district": s.district,
+                        "value": s.value,
+                        "target": s.target,
+                        "own_target": s.own_target,
+                        "met": s.met,
+                        "status": s.standing,
+                        "progress": None if s.progress is None else round(s.progress, 4),
+                        "cell": s.cell,
+                    }
+                    for s in item.districts
+                ],
+            }
+        )
+    return {
+        "catalog": evaluation.catalog.id,
+        "year": evaluation.year,
+        "summary": evaluation.summary(),
+        "indicators": indicators,
+        "missing_districts": evaluation.missing_districts,
+        "unreadable_districts": evaluation.unreadable_districts,
+    }
+
+
+def shown(value: float | None) -> str:
+    return "—" if value is None else format_number(value)
+
+
+def target_label(indicator: Indicator) -> str:
+    """The plan's words where it has them ("81.5左右"), else comparator, number and unit."""
+    target = indicator.target
+    text = target.text.strip()
+    if text.replace(".", "", 1).isdigit():
+        comparator = "" if target.comparator == "=" else f"{target.comparator} "
+        text = f"{comparator}{text}{indicator.unit or ''}"
+    return f"{target.year}年 {text}"
+
+
+def progress_text(progress: float | None) -> str:
+    return "" if progress is None else f"{progress:.0%}"
+
+
+def evaluation_text(evaluation: Evaluation) -> str:
+    """The summary a leader reads in a minute, for the terminal."""
+    catalog = evaluation.catalog
+    summary = evaluation.summary()
+    lines = [f"{catalog.name} {evaluation.year}年目标完成情况"]
+    for key, label in (("binding", "约束性"), ("expected", "预期性")):
+        c = summary["targets"][key]
+        lines.append(
+            f"  {label}指标 {c['total']} 项：全市达标 {c['met']} 项，未达标 {c['unmet']} 项，"
+            f"无法判定 {c['not_judged']} 项（数据不全或不按全市合计考核）"
+        )
+    for item in evaluation.indicators:
+        ind = item.indicator
+        if item.city_met is False:
+            if item.distribution:
+                d = item.distribution
+                found = f"{d['of'] - d['meeting']}/{d['of']} 个区县未达到"
+            else:
+                found = f"全市合计 {shown(item.city_value)}"
+            lines.append(
+                f"  全市未达标：{ind.name}（{found}，目标 {target_label(ind)}）"
+                + ("〔约束性〕" if ind.binding else "")
+            )
+    for district, names in summary["lagging_binding"].items():
+        lines.append(f"  {district} 未达到的约束性指标：{'、'.join(names)}")
+    if evaluation.missing_districts:
+        lines.append(f"  应报未报：{'、'.join(evaluation.missing_districts)}")
+    if evaluation.unreadable_districts:
+        lines.append(f"  已报送但文件无法读取：{'、'.join(evaluation.unreadable_districts)}")
+    if summary["wrong_data"]:
+        lines.append(f"  数据有误 {len(summary['wrong_data'])} 处（见评估表）")
+    if summary["no_data"]:
+        lines.append(f"  无数据 {len(summary['no_data'])} 处（见评估表）")
+    return "\n".join(lines)

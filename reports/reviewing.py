@@ -1,0 +1,88 @@
+"""What reviewers read in the service: the evaluation of stored uploads, a district's periods."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from indicators import load
+from reports.evaluation import evaluate, target_label
+from reports.evaluation_page import evaluation_page
+from reports.html import progress_chart
+
+if TYPE_CHECKING:
+    from submissions.database import Account, Store, StoredSubmission
+
+
+def latest_by_period(rows: list[StoredSubmission]) -> dict[tuple, StoredSubmission]:
+    """(district, period) → the last upload for it (rows come in upload order)."""
+    latest: dict[tuple, StoredSubmission] = {}
+    for row in rows:
+        latest[(row.district, row.period)] = row
+    return latest
+
+
+def evaluation_view(store: Store, account: Account, year: int | None) -> dict:
+    """Every district's latest upload of each period, read again from the stored bytes and
+    judged as `validate.py evaluate` judges a folder."""
+    from expectations import validate
+    from submissions import read_submissions
+
+    loaded = load(account.catalog)
+    rows = [r for r in latest_by_period(store.submissions(account)).values() if r.district]
+    rows.sort(key=lambda r: (r.period or 0, r.id))
+    submissions = read_submissions(
+        [store.file_path(r.sha256) for r in rows],
+        loaded.catalog,
+        display_names=[f"{r.district}-{r.period or '年度未知'}-第{r.id}号" for r in rows],
+        districts=[r.district for r in rows],
+    )
+    outcome = validate(submissions, loaded, across_districts=False)
+    page = evaluation_page(evaluate(outcome, year))
+    page["dashboard_link"] = "/"
+    return page
+
+
+def district_view(catalog_id: str, district: str, rows: list[StoredSubmission]) -> dict:
+    """Each indicator's value for each period, from that period's latest upload."""
+    catalog = load(catalog_id).catalog
+    latest = latest_by_period([r for r in rows if r.district == district])
+    periods = sorted(p for _d, p in latest if p is not None)
+    reported: dict[str, dict[int, float | str]] = {}
+    for period in periods:
+        page = json.loads(latest[(district, period)].page)
+        for indicator in page.get("indicators", []):
+            for actual in indicator.get("actuals", []):
+                if actual.get("year") == period:
+                    reported.setdefault(indicator["code"], {})[period] = actual.get("shown")
+    indicators = []
+    for indicator in catalog.indicators:
+        by_period = reported.get(indicator.code, {})
+        if not indicator.required and not by_period:
+            continue
+        numbers = [(p, _number(by_period.get(p))) for p in periods]
+        points = [(p, v) for p, v in numbers if v is not None]
+        base = indicator.baseline.value if indicator.baseline else None
+        indicators.append(
+            {
+                "name": indicator.name,
+                "unit": indicator.unit or "",
+                "binding": indicator.binding,
+                "target": target_label(indicator),
+                "values": [by_period.get(p, "—") for p in periods],
+                "chart": progress_chart(base, points, indicator.target.value) if points else "",
+            }
+        )
+    return {
+        "district": district,
+        "catalog": catalog,
+        "periods": [(p, latest[(district, p)]) for p in periods],
+        "indicators": indicators,
+    }
+
+
+def _number(shown) -> float | None:
+    try:
+        return float(str(shown).replace(",", ""))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,60 @@
+"""Reviewers in the service: the evaluation of stored uploads and a district across periods."""
+
+from urllib.parse import quote
+
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from tests.conftest import cell_of, district_file, post_file, signed_in
+
+
+def _upload_periods(tmp_path, service, yantai):
+    app, _store, _names, tokens = service
+    client = TestClient(app)
+    for year, changes in (
+        (2023, {}),
+        (2025, {cell_of(yantai.catalog, 2025, "nursing_bed_share", 2025): 64}),
+    ):
+        path = district_file(tmp_path, yantai, year=year, changes=changes, name=f"zf{year}.xlsx")
+        response = post_file(client, "/api/submissions", tokens["zf"], path.read_bytes())
+        assert response.status_code == 201, response.text
+    fushan = district_file(tmp_path, yantai, district="福山区", year=2025, name="fs2025.xlsx")
+    assert post_file(client, "/api/submissions", tokens["fs"], fushan.read_bytes()).is_success
+
+
+def test_reviewer_reads_the_evaluation_of_stored_uploads(tmp_path, service, yantai):
+    _upload_periods(tmp_path, service, yantai)
+    app, _store, names, _tokens = service
+    reviewer, _ = signed_in(app, names["rev"])
+    page = reviewer.get("/evaluation")
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert "芝罘区 未达到约束性指标：护理型床位占比" in soup.select_one("#highlights").get_text()
+    assert "莱山区" in soup.select_one("#highlights").get_text()  # not submitted
+    district, _ = signed_in(app, names["zf"])
+    assert district.get("/evaluation").status_code == 403
+
+
+def test_district_history_page(tmp_path, service, yantai):
+    _upload_periods(tmp_path, service, yantai)
+    app, _store, names, _tokens = service
+    own, _ = signed_in(app, names["zf"])
+    page = own.get(f"/districts/{quote('芝罘区')}")
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.text, "html.parser")
+    headers = [th.get_text() for th in soup.select("#district-history thead th")]
+    assert any(h.startswith("2023年") for h in headers) and any(
+        h.startswith("2025年") for h in headers
+    )
+    links = {a["href"] for a in soup.select("#district-history thead a")}
+    assert len(links) == 2  # each period's latest upload
+    row = next(
+        tr for tr in soup.select("#district-history tbody tr") if "护理型床位占比" in tr.get_text()
+    )
+    assert "64" in row.get_text() and row.select_one("svg") is not None
+    # a district sees only its own; a reviewer sees every district of the catalog
+    assert own.get(f"/districts/{quote('福山区')}").status_code == 404
+    reviewer, _ = signed_in(app, names["rev"])
+    assert reviewer.get(f"/districts/{quote('福山区')}").status_code == 200
+    other, _ = signed_in(app, names["lz"])
+    assert other.get(f"/districts/{quote('芝罘区')}").status_code == 404
