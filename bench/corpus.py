@@ -15,11 +15,16 @@ from submissions.template import write_template  # noqa: E402
 OUT = ROOT / "out" / "bench"
 
 
-def long_workbook(districts: int = 3000, path: Path | None = None) -> Path:
-    """districts × 25 indicators × 5 years, one value per row (openpyxl write-only mode)."""
+def long_workbook(
+    districts: int = 3000, path: Path | None = None, percent_cell: bool = False
+) -> Path:
+    """districts × 25 indicators × 5 years, one value per row (openpyxl write-only mode).
+    percent_cell: the first percent value is 0.62 in a cell formatted 0%, as Excel shows 62%."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
-    path = path or OUT / f"long-{districts}.xlsx"
+    suffix = "-percent" if percent_cell else ""
+    path = path or OUT / f"long-{districts}{suffix}.xlsx"
     if path.exists():
         return path
     catalog = load("yantai").catalog
@@ -35,6 +40,10 @@ def long_workbook(districts: int = 3000, path: Path | None = None) -> Path:
         for code, by_year in values.items():
             name, unit = names[code]
             for year, value in by_year.items():
+                if percent_cell and unit == "%":
+                    value = WriteOnlyCell(sheet, 0.62)
+                    value.number_format = "0%"
+                    percent_cell = False
                 sheet.append([district, year, name, value, unit])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)

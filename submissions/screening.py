@@ -42,6 +42,7 @@ class ZipFacts:
 
     parts: dict[str, str] = field(default_factory=dict)  # sheet name → part in the zip
     strings: str | None = None  # the shared strings part
+    styles: str | None = None  # the styles part (number formats)
     sizes: dict[str, int] = field(default_factory=dict)  # sheet name → its XML, uncompressed
     ranges: dict[str, SheetRange | None] = field(default_factory=dict)
 
@@ -74,8 +75,8 @@ def screen_zip(content: bytes, limits: Limits) -> ZipFacts:
     names = {entry.filename for entry in entries}
     if "content.xml" in names and "xl/workbook.xml" not in names:
         return ZipFacts()  # OpenDocument: one content.xml, bounded by the checks above
-    parts, strings = _sheet_parts(archive, names)
-    facts = ZipFacts(parts=parts, strings=strings)
+    parts, strings, styles = _sheet_parts(archive, names)
+    facts = ZipFacts(parts=parts, strings=strings, styles=styles)
     for sheet, part in facts.parts.items():
         size = archive.getinfo(part).file_size
         if size > limits.sheet_xml:
@@ -91,20 +92,24 @@ def screen_zip(content: bytes, limits: Limits) -> ZipFacts:
     return facts
 
 
-def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> tuple[dict[str, str], str | None]:
-    """Sheet name → its XML part, and the shared strings part, from workbook.xml and its
-    relationships."""
+def _sheet_parts(
+    archive: zipfile.ZipFile, names: set[str]
+) -> tuple[dict[str, str], str | None, str | None]:
+    """Sheet name → its XML part, the shared strings part and the styles part, from
+    workbook.xml and its relationships."""
     book = _small_xml(archive, "xl/workbook.xml", names)
     rels = _small_xml(archive, "xl/_rels/workbook.xml.rels", names)
     if book is None or rels is None:
-        return {}, None
-    targets, strings = {}, None
+        return {}, None, None
+    targets, strings, styles = {}, None, None
     for relation in rels.iter():
         target = relation.get("Target")
         if _local(relation.tag) == "Relationship" and target:
             targets[relation.get("Id")] = target
             if (relation.get("Type") or "").endswith("/sharedStrings"):
                 strings = _part_name(target, names)
+            elif (relation.get("Type") or "").endswith("/styles"):
+                styles = _part_name(target, names)
     parts = {}
     for sheet in book.iter():
         if _local(sheet.tag) != "sheet":
@@ -116,7 +121,7 @@ def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> tuple[dict[str, s
         part = _part_name(target, names)
         if part is not None and "worksheets/" in part:
             parts[sheet.get("name")] = part
-    return parts, strings
+    return parts, strings, styles
 
 
 def _part_name(target: str, names: set[str]) -> str | None:

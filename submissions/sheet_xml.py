@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 
@@ -216,4 +217,94 @@ def formula_and_error_cells(content: bytes, part: str) -> dict[tuple[int, int], 
             found[(row, col)] = value
     except (defusedxml.DefusedXmlException, SafeTree.ParseError):
         return found
+    return found
+
+
+# Number formats that show a stored 0.62 as 62%: the built-in 0% and 0.00%, and any custom
+# format with a % outside quoted text and escapes.
+BUILTIN_PERCENT_FORMATS = frozenset({9, 10})
+QUOTED_RE = re.compile(r'"[^"]*"|\\.')
+STYLES_LIMIT = 16 * 1024 * 1024
+CHUNK = 4 * 1024 * 1024
+CELL_PREFIX_RE = re.compile(rb"<\w+:c\s")  # a cell tag with a namespace prefix
+REFERENCE_RE = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{1,3}\d{1,7})["']""")
+
+
+def percent_styles(content: bytes, part: str | None) -> frozenset[int]:
+    """The cell style indices (the `s` of a cell) whose number format shows a percent."""
+    if part is None:
+        return frozenset()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        if archive.getinfo(part).file_size > STYLES_LIMIT:
+            return frozenset()
+        root = SafeTree.fromstring(archive.read(part), forbid_dtd=True)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError):
+        return frozenset()
+    except (defusedxml.DefusedXmlException, SafeTree.ParseError):
+        return frozenset()
+    percent_formats = set(BUILTIN_PERCENT_FORMATS)
+    for element in root.iter():
+        if _local(element.tag) == "numFmt":
+            code = QUOTED_RE.sub("", element.get("formatCode") or "")
+            if "%" in code and (element.get("numFmtId") or "").isdigit():
+                percent_formats.add(int(element.get("numFmtId")))
+    styles = set()
+    for element in root.iter():
+        if _local(element.tag) != "cellXfs":
+            continue
+        for index, xf in enumerate(x for x in element if _local(x.tag) == "xf"):
+            number_format = xf.get("numFmtId") or "0"
+            if number_format.isdigit() and int(number_format) in percent_formats:
+                styles.add(index)
+    return frozenset(styles)
+
+
+def styled_cells(
+    content: bytes, part: str, styles: frozenset[int], wanted: set[tuple[int, int]] | None
+) -> set[tuple[int, int]]:
+    """Of the `wanted` cells (0-based; None: all), those whose style is one of `styles`. The
+    sheet is streamed in chunks and only the cell tags carrying such a style are looked at."""
+    marks = [f" s={quote}{index}{quote}".encode() for index in styles for quote in "\"'"]
+    found: set[tuple[int, int]] = set()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        stream = archive.open(part)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+        return found
+    carried = b""
+    with stream:
+        while True:
+            try:
+                chunk = stream.read(CHUNK)
+            except (zipfile.BadZipFile, OSError, EOFError):
+                break
+            if not chunk:
+                break
+            data = carried + chunk
+            # a tag cut by the chunk's end is looked at again with the next chunk
+            cut = data.rfind(b"<")
+            complete, carried = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
+            found |= _styled_in(complete, marks, wanted)
+            if len(carried) > 64 * 1024:  # no tag is that long: not a sheet as Excel writes
+                carried = b""
+    if carried:
+        found |= _styled_in(carried, marks, wanted)
+    return found
+
+
+def _styled_in(data: bytes, marks: list[bytes], wanted: set[tuple[int, int]] | None) -> set:
+    """Each place a percent style is named, if it is a cell's own tag: its position."""
+    found = set()
+    for mark in marks:
+        at = data.find(mark)
+        while at >= 0:
+            start, end = data.rfind(b"<", 0, at), data.find(b">", at)
+            tag = data[start:end] if start >= 0 and end > 0 else b""
+            if tag.startswith(b"<c ") or CELL_PREFIX_RE.match(tag):
+                reference = REFERENCE_RE.search(tag)
+                place = _position(reference.group(1).decode()) if reference else None
+                if place is not None and (wanted is None or place in wanted):
+                    found.add(place)
+            at = data.find(mark, at + len(mark))
     return found

@@ -8,6 +8,7 @@ import pytest
 import xlwt
 
 from submissions import read_submission
+from submissions.limits import Limits
 from tests.conftest import cell_of, district_file, pairs, run
 
 SEED_ELDERLY = [
@@ -335,3 +336,40 @@ def test_files_parsed_in_the_background_read_the_same(tmp_path, yantai, monkeypa
     # A failure in the thread reaches the reader, never a hang (the pool then reports it).
     with pytest.raises(RuntimeError, match="parser bug"):
         read_here(items[:1], yantai.catalog, ReadOptions())
+
+
+def test_percent_formats_come_from_the_workbooks_styles(tmp_path, yantai):
+    """Built-in 0.00%, a custom format with %, and a % in quotes (shown as text: not a percent)."""
+    from submissions.screening import screen_zip
+    from submissions.sheet_xml import percent_styles
+
+    cell = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
+    plain = district_file(tmp_path, yantai, name="plain.xlsx")
+    facts = screen_zip(plain.read_bytes(), Limits())
+    assert percent_styles(plain.read_bytes(), facts.styles) == frozenset()  # nothing to look up
+    for number_format, shown in (("0.00%", 62.0), ("#,##0.0%;-0.0%", 62.0), ('0.00"%"', None)):
+        path = district_file(tmp_path, yantai, changes={cell: 0.62}, name="f.xlsx")
+        workbook = openpyxl.load_workbook(path)
+        workbook["指标填报"][cell].number_format = number_format
+        workbook.save(path)
+        outcome = run([path], yantai)
+        values = outcome.table.loc[outcome.table["cell"] == cell, "value"].tolist()
+        if shown is None:  # "0.62%" as text after the number: the stored 0.62 is what is meant
+            assert (cell, "scale") in pairs(outcome), number_format
+        else:
+            assert values == [shown] and pairs(outcome) == [], number_format
+
+
+def test_percent_formatted_cells_of_a_long_sheet(tmp_path, yantai):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["区县", "年份", "指标", "数值"])
+    sheet.append(["芝罘区", 2023, "护理型床位占比", 0.62])
+    sheet.append(["芝罘区", 2023, "新生儿访视率", 0.97])
+    sheet["D2"].number_format = "0%"
+    path = tmp_path / "long.xlsx"
+    workbook.save(path)
+    outcome = run([path], yantai)
+    values = dict(zip(outcome.table["cell"], outcome.table["value"], strict=True))
+    assert values["D2"] == 62.0 and values["D3"] == 0.97  # D3 is not formatted as a percent
+    assert ("D3", "scale") in pairs(outcome) and ("D2", "scale") not in pairs(outcome)
