@@ -267,6 +267,8 @@ def styled_cells(
     sheet is streamed in chunks and only the cell tags carrying such a style are looked at."""
     marks = [f" s={quote}{index}{quote}".encode() for index in styles for quote in "\"'"]
     found: set[tuple[int, int]] = set()
+    # Rows come in order (Excel requires it): past the last wanted row, the rest is not read.
+    last_row = max((row for row, _col in wanted), default=None) if wanted is not None else None
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         stream = archive.open(part)
@@ -288,9 +290,24 @@ def styled_cells(
             found |= _styled_in(complete, marks, wanted)
             if len(carried) > 64 * 1024:  # no tag is that long: not a sheet as Excel writes
                 carried = b""
+            if last_row is not None and _last_row_number(complete) > last_row + 1:
+                return found
     if carried:
         found |= _styled_in(carried, marks, wanted)
     return found
+
+
+ROW_TAG_RE = re.compile(rb"""<(?:\w+:)?row\s[^>]*?\br\s*=\s*["'](\d+)["']""")
+
+
+def _last_row_number(data: bytes) -> int:
+    """The number of the last row tag in `data` (1-based), 0 when there is none."""
+    at = max(data.rfind(b"<row "), data.rfind(b":row "))
+    if at < 0:
+        return 0
+    start = data.rfind(b"<", 0, at + 1)
+    match = ROW_TAG_RE.match(data, start)
+    return int(match.group(1)) if match else 0
 
 
 def _styled_in(data: bytes, marks: list[bytes], wanted: set[tuple[int, int]] | None) -> set:
