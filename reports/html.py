@@ -149,6 +149,40 @@ def worst_by_indicator(findings) -> dict[str, str]:
     return worst
 
 
+# A page lists every finding up to this many; past it, the first of each rule and the counts
+# (230,000 rows made a page of hundreds of MB that no browser opens; the CSV has them all).
+PAGE_FINDINGS = 2000
+FIRST_PER_RULE = 20
+
+
+def _shown_findings(findings: list) -> list:
+    if len(findings) <= PAGE_FINDINGS:
+        return findings
+    taken: Counter = Counter()
+    shown = []
+    for finding in findings:
+        if taken[finding.rule] < FIRST_PER_RULE:
+            taken[finding.rule] += 1
+            shown.append(finding)
+    return shown
+
+
+def _capped(findings: list) -> dict | None:
+    """Counts by rule, category and indicator, for a page that does not list everything."""
+    if len(findings) <= PAGE_FINDINGS:
+        return None
+    rules = Counter(f.rule for f in findings)
+    categories = Counter(CATEGORY_LABELS.get(f.category, f.category) for f in findings)
+    indicators = Counter(f.indicator_name or "（整个文件）" for f in findings)
+    return {
+        "total": len(findings),
+        "per_rule": FIRST_PER_RULE,
+        "rules": rules.most_common(),
+        "categories": categories.most_common(),
+        "indicators": indicators.most_common(30),
+    }
+
+
 def _finding_row(finding) -> dict:
     return {
         "severity": finding.severity,
@@ -222,7 +256,8 @@ def submission_page(outcome: Outcome, result: Result, values: dict, validated_at
         "category_counts": [
             (CATEGORY_LABELS.get(c, c), n) for c, n in category_counts.most_common()
         ],
-        "findings": [_finding_row(f) for f in findings],
+        "findings": [_finding_row(f) for f in _shown_findings(findings)],
+        "capped": _capped(findings),
         "indicators": []
         if submission.unreadable
         else _indicator_rows(catalog, values, worst_by_code, flagged_cells, wrong_cells),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from submissions import ERROR, SEVERITY_LABELS, WARNING
@@ -11,6 +12,21 @@ if TYPE_CHECKING:  # types only: nothing here runs rules
 
 STATUS_LABELS = {"ok": "通过", "warning": "有警告", "error": "有错误", "unreadable": "无法读取"}
 SHOWN_PER_FILE = 30
+
+
+def _by_rule(findings: list) -> list[str]:
+    """Each rule's count and its first cells: what a long list is made of, in a few lines."""
+    cells: dict[str, list[str]] = {}
+    counts: Counter = Counter()
+    for finding in findings:
+        counts[finding.rule] += 1
+        if finding.cell and len(cells.setdefault(finding.rule, [])) < 5:
+            cells[finding.rule].append(f"{finding.sheet}!{finding.cell}")
+    lines = []
+    for rule, count in counts.most_common():
+        where = "、".join(cells.get(rule, []))
+        lines.append(f"    {rule} {count} 条" + (f"（{where} 等）" if where else ""))
+    return lines
 
 
 def summary(outcome: Outcome) -> str:
@@ -28,9 +44,9 @@ def summary(outcome: Outcome) -> str:
                 line += f"（备注：{finding.explanation}）"
             lines.append(line)
         if len(result.findings) > SHOWN_PER_FILE:
-            lines.append(
-                f"  ……另有 {len(result.findings) - SHOWN_PER_FILE} 条，用 --json 或 --csv 查看全部"
-            )
+            more = len(result.findings) - SHOWN_PER_FILE
+            lines.append(f"  ……另有 {more} 条，用 --json 或 --csv 查看全部；按规则：")
+            lines.extend(_by_rule(result.findings))
     if outcome.batch_findings:
         lines.append("【跨区县检查】")
         for finding in outcome.batch_findings:

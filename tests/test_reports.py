@@ -177,3 +177,33 @@ def test_annotated_workbook_opens_in_libreoffice(tmp_path, outcome_and_paths):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert list((tmp_path / "pdf").glob("*.pdf"))
+
+
+def test_a_page_with_50000_findings_lists_the_first_of_each_rule(tmp_path, yantai):
+    from dataclasses import replace
+
+    from expectations import Result
+    from reports.html import FIRST_PER_RULE, environment, submission_page
+    from reports.terminal import summary
+    from submissions import Finding
+
+    outcome = run([district_file(tmp_path, yantai)], yantai)
+    kinds = (("value.number", "type", 30_000), ("value.max", "range", 20_000))
+    many = [
+        Finding(rule=rule, category=category, severity="error", file="f.xlsx", sheet="数据",
+                cell=f"D{row}", indicator_name="护理型床位占比", message=f"第 {row} 行有误")
+        for rule, category, rows in kinds
+        for row in range(2, rows + 2)
+    ]  # fmt: skip
+    result = Result(outcome.results[0].submission, many)
+    page = submission_page(replace(outcome, results=[result]), result, {}, "2026-11-29")
+    html = environment().get_template("submission.html").render(page=page)
+    assert len(html.encode()) < 2_000_000
+    soup = BeautifulSoup(html, "html.parser")
+    assert len(soup.select("#findings tbody tr")) == 2 * FIRST_PER_RULE
+    counts = {tr.select("td")[0].get_text(): tr.select("td")[1].get_text()
+              for tr in soup.select("#rule-counts tbody tr")}  # fmt: skip
+    assert counts == {"value.number": "30000", "value.max": "20000"}
+    assert "CSV" in soup.select_one("#capped").get_text()
+    text = summary(replace(outcome, results=[result]))
+    assert "value.number 30000 条（数据!D2、数据!D3" in text and len(text.splitlines()) < 50
