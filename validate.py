@@ -375,10 +375,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     outcome = validate(reading.result(), loaded)
     evaluation = evaluate(outcome, args.year)
     if args.json_path:
-        from reports.output import write_text
+        from reports.json_report import write_json
 
-        document = evaluation_document(evaluation)
-        write_text(Path(args.json_path), json.dumps(document, ensure_ascii=False, indent=2))
+        write_json(evaluation_document(evaluation), Path(args.json_path))
         _log(f"评估 JSON 已写入 {args.json_path}")
     if args.html_dir:
         from reports.evaluation_page import write_evaluation_page
@@ -433,8 +432,11 @@ def _write_outputs(outcome, args: argparse.Namespace) -> int:
 
     def write_tables() -> None:
         if args.json_path == "-":  # for a pipeline: the document on standard output
-            json.dump(document(outcome), sys.stdout, ensure_ascii=False, indent=2)
-            print()
+            from reports.json_report import json_bytes
+
+            sys.stdout.flush()
+            sys.stdout.buffer.write(json_bytes(document(outcome)))
+            sys.stdout.buffer.flush()
         elif args.json_path:
             write_json(document(outcome), Path(args.json_path))
             _log(f"JSON 报告已写入 {args.json_path}")
