@@ -8,10 +8,10 @@ SYSTEM_PACKAGES := chromium libreoffice-calc-nogui fonts-noto-cjk
 
 .PHONY: demo test lint format bench sysdeps clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 sysdeps:
