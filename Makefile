@@ -29,7 +29,7 @@ demo: $(STAMP)
 	    --json out/demo/liuzhou.json --html out/demo/liuzhou ; test $$? -le 1
 	$(PY) validate.py evaluate submissions/examples/yantai-2025 --catalog yantai \
 	    --json out/demo/yantai-evaluation.json --html out/demo/yantai-evaluation \
-	    --xlsx out/demo/yantai-evaluation.xlsx
+	    --xlsx out/demo/yantai-evaluation.xlsx ; test $$? -le 1
 	@echo "结果：out/demo/（JSON、CSV、标注副本）；汇总页：out/demo/yantai/index.html、out/demo/liuzhou/index.html"
 	@echo "终期评估：out/demo/yantai-evaluation/evaluation.html、out/demo/yantai-evaluation.xlsx"
 

@@ -390,7 +390,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         write_evaluation_workbook(evaluation, Path(args.xlsx_path))
         _log(f"评估工作簿已写入 {args.xlsx_path}")
     print(evaluation_text(evaluation))
-    return EXIT_OK
+    # as check and batch: a file that could not be read makes the run fail (exit 1)
+    return EXIT_ERRORS if any(r.submission.unreadable for r in outcome.results) else EXIT_OK
 
 
 def _cache_key(path: Path) -> str:

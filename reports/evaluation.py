@@ -108,8 +108,8 @@ def evaluate(outcome: Outcome, year: int | None = None) -> Evaluation:
     each district's latest submission that reports that year."""
     catalog = outcome.loaded.catalog
     year = evaluation_year(catalog, year)
-    rows = _latest_rows(outcome)
     wrong_cells = _error_cells(outcome)
+    rows = _latest_rows(outcome, wrong_cells)
     required_units = list(catalog.reporting_units.required)
     received = {r.submission.district for r in outcome.results if r.submission.district}
     readable = set(rows["district"].dropna().unique()) if not rows.empty else set()
@@ -134,7 +134,7 @@ def evaluate(outcome: Outcome, year: int | None = None) -> Evaluation:
     )
 
 
-def _latest_rows(outcome: Outcome) -> pd.DataFrame:
+def _latest_rows(outcome: Outcome, wrong_cells: set) -> pd.DataFrame:
     """One row per (district, indicator, role, year): from the latest submission holding it
     (latest reporting year; among equals, the later file in the run)."""
     table = outcome.table
@@ -151,9 +151,18 @@ def _latest_rows(outcome: Outcome) -> pd.DataFrame:
     rows["rank"] = rows["file"].map(rank)
     rows = rows.dropna(subset=["year"])
     rows = rows.sort_values("rank", kind="stable")
-    # a later submission that left the cell blank does not erase an earlier value
-    valued = rows[rows["value"].notna()]
-    return valued.drop_duplicates(["district", "indicator", "role", "year"], keep="last")
+    # A later submission that left the cell blank does not erase an earlier value; one that
+    # wrote something unusable there ("待统计") does: that value is 数据有误.
+    blank = rows["value"].isna()
+    wrong = [
+        (file, sheet, cell) in wrong_cells
+        for file, sheet, cell in zip(
+            rows.loc[blank, "file"], rows.loc[blank, "sheet"], rows.loc[blank, "cell"], strict=True
+        )
+    ]
+    keep = ~blank
+    keep[blank] = wrong
+    return rows[keep].drop_duplicates(["district", "indicator", "role", "year"], keep="last")
 
 
 def _error_cells(outcome: Outcome) -> set[tuple[str, str | None, str]]:
@@ -197,7 +206,7 @@ def _evaluate_indicator(
         actual = found.get(district, indicator.code, "actual", year)
         own = found.get(district, indicator.code, "target", target.year)
         baseline = found.baselines.get((district, indicator.code))
-        value = float(actual.value) if actual is not None else None
+        value = float(actual.value) if actual is not None and actual.value == actual.value else None
         is_wrong = actual is not None and (actual.file, actual.sheet, actual.cell) in wrong_cells
         own_value = float(own.value) if own is not None else None
         if own_value is not None:
@@ -206,10 +215,10 @@ def _evaluate_indicator(
             reference = target.value
         else:
             reference = None
-        if value is None:
-            standing, met = NO_DATA, None
-        elif is_wrong:
+        if is_wrong:
             standing, met = WRONG, None
+        elif value is None:
+            standing, met = NO_DATA, None
         elif reference is None or year != target.year:
             standing, met = NOT_JUDGED, None
         else:

@@ -35,7 +35,7 @@ def evaluated(final_reports, tmp_path_factory):
     out = tmp_path_factory.mktemp("evaluation")
     result = cli("evaluate", final_reports, "--catalog", "yantai", "--json", out / "e.json",
                  "--html", out, "--xlsx", out / "e.xlsx")  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # 栖霞市's file could not be read
     return out, result.stdout
 
 
@@ -68,6 +68,8 @@ def test_evaluation_json(evaluated):
         None,
     )
     assert _district(visits, "莱州市")["progress"] is None
+    pension = _indicator(document, "pension_insurance_coverage")  # 莱阳市 wrote 待统计
+    assert _district(pension, "莱阳市")["status"] == "wrong"
     beds = _indicator(document, "institution_beds")  # additive: the sum against the city target
     values = [d["value"] for d in beds["districts"] if d["value"] is not None]
     assert beds["city"]["value"] == pytest.approx(sum(values))

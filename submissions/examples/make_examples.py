@@ -75,6 +75,7 @@ def yantai_final(folder: Path) -> None:
         "牟平区": {("places_per_1000_people", 2025): 3.9},
         "莱州市": {("newborn_visit_rate", 2025): 125},  # a percent over 100: 数据有误
         "招远市": {("childcare_places", 2025): 2100},
+        "莱阳市": {("pension_insurance_coverage", 2025): "待统计"},  # not a number: 数据有误
     }
     units = load("yantai").catalog.reporting_units.required
     for district in units:
