@@ -16,7 +16,7 @@ from submissions.finding import SEVERITY_RANK
 from submissions.isolation import Failure, Job, Pool, shared_pool
 from submissions.layout import HEADER_SCAN_ROWS, classify_header
 from submissions.paper import PrintedTable, has_own_printing, set_up_printing, used_extent
-from submissions.workbook import decode_text
+from submissions.workbook import csv_delimiter, decode_text
 
 if TYPE_CHECKING:  # types only: nothing here runs rules
     from expectations.engine import Outcome, Result
@@ -134,15 +134,10 @@ def _open_as_workbook(kind: str | None, source: Path):
     workbook = Workbook()
     workbook.remove(workbook.active)
     if kind == "csv":
+        # decoded and split exactly as the reader did, so that cell addresses agree
         text, _encoding = decode_text(content)
-        try:
-            dialect = csv.Sniffer().sniff(text[:8192], delimiters=",\t;，")
-        except csv.Error:
-            dialect = (
-                csv.excel_tab if text[:8192].count("\t") > text[:8192].count(",") else csv.excel
-            )
         sheet = workbook.create_sheet(source.stem[:31] or "CSV")
-        for row in csv.reader(io.StringIO(text, newline=""), dialect):
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text)):
             _append_as_values(sheet, row)
         return workbook
     import python_calamine

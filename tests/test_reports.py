@@ -163,6 +163,18 @@ def test_annotated_csv_submission_becomes_a_workbook(tmp_path, yantai):
     assert sheet["C3"].value == "=1+1" and sheet["C3"].data_type == "s"
 
 
+def test_annotated_unicode_text_is_split_as_the_reader_split_it(tmp_path, yantai):
+    # Excel's "Unicode 文本": UTF-16 with BOM, tab-separated, a comma inside a cell
+    lines = ["区县\t年份\t指标\t数值\t备注", "芝罘区\t2023\t护理型床位占比\t130\t含新建,改建"]
+    path = tmp_path / "unicode.txt"
+    path.write_bytes("\r\n".join(lines).encode("utf-16"))
+    outcome = run([path], yantai)
+    (written,) = write_annotated(outcome, tmp_path / "annotated", {str(path): path})
+    sheet = openpyxl.load_workbook(written)["unicode"]
+    assert sheet["D2"].value == "130" and sheet["D2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert sheet["E2"].value == "含新建,改建"
+
+
 def test_annotated_workbook_opens_in_libreoffice(tmp_path, outcome_and_paths):
     if not shutil.which("libreoffice"):
         if os.environ.get("CI"):
