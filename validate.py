@@ -603,6 +603,9 @@ def main(argv: list[str] | None = None) -> int:
     _logging()
     try:
         args = build_parser().parse_args(argv)
+        from submissions.settings import settings
+
+        settings()  # every setting checked before any work: a bad one is one line, exit 2
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)

@@ -30,41 +30,20 @@ from reports.json_report import submission_document
 from reports.reviewing import district_view, evaluation_view
 from submissions import Finding, read_submissions
 from submissions.database import Account, Store, StoredSubmission, document_of
-from submissions.store import data_dir
+from submissions.finding import CannotContinue
+from submissions.settings import Settings, settings
 
 LOG = logging.getLogger("validate.service")
-DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
 SESSION_LIFETIME = datetime.timedelta(hours=8)
 # Wrong passwords: this many in the window, per account and per client address, then 429.
 FAILURES_ALLOWED, FAILURE_WINDOW = 5, datetime.timedelta(minutes=1)
 
 
-def _max_upload_from_environment() -> int:
-    text = os.environ.get("VALIDATE_MAX_UPLOAD", "")
-    if not text.strip():
-        return DEFAULT_MAX_UPLOAD
-    try:
-        value = int(text)
-        if value <= 0:
-            raise ValueError(text)
-        return value
-    except ValueError:
-        LOG.error("VALIDATE_MAX_UPLOAD=%r 不是正整数，按缺省的 20 MB 处理", text)
-        return DEFAULT_MAX_UPLOAD
-
-
-MAX_UPLOAD = _max_upload_from_environment()
-
-
-def upload_limit() -> int:
-    return MAX_UPLOAD
-
-
-def secret_key() -> str:
+def secret_key(config: Settings) -> str:
     """From VALIDATE_SECRET_KEY, else made once and kept (0600) in the data directory."""
-    if os.environ.get("VALIDATE_SECRET_KEY"):
-        return os.environ["VALIDATE_SECRET_KEY"]
-    path = data_dir() / "secret.key"
+    if config.secret_key:
+        return config.secret_key
+    path = config.data_dir / "secret.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -273,10 +252,17 @@ def _unfinished(loaded, account: Account, name: str, digest: str, size: int) -> 
     )
 
 
-def create_app(store: Store | None = None) -> FastAPI:
+def create_app(store: Store | None = None, config: Settings | None = None) -> FastAPI:
+    """The service; its settings are read once, here (a bad one stops it from starting)."""
+    config = config or settings()
     store = store or Store()
     store.migrate()
     app = FastAPI(title="一老一小指标填报校验", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.max_upload = config.max_upload
+
+    def upload_limit() -> int:
+        return app.state.max_upload
+
     web = environment()
 
     def session_account(session: dict) -> Account | None:
@@ -300,10 +286,10 @@ def create_app(store: Store | None = None) -> FastAPI:
     app.add_middleware(UploadGuard, limit=upload_limit, account_of=account_of)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=secret_key(),
+        secret_key=secret_key(config),
         session_cookie="validate_session",
         same_site="lax",
-        https_only=os.environ.get("VALIDATE_HTTPS") == "1",
+        https_only=config.https,
         max_age=int(SESSION_LIFETIME.total_seconds()),
     )
     app.add_middleware(SecurityHeaders, scripts=[web.get_template("_script.js").render()])
@@ -501,7 +487,7 @@ def create_app(store: Store | None = None) -> FastAPI:
             return render("error.html", 404, message="没有这份填报，或您无权查看。")
         if row.status == "unreadable":
             return render("error.html", 409, message="这个文件无法读取，没有可标注的副本。")
-        target = data_dir() / "annotated" / f"{row.id}.xlsx"
+        target = config.data_dir / "annotated" / f"{row.id}.xlsx"
         if not target.exists() and not _annotate(store, row, target):
             return render("error.html", 500, message="无法为这个文件生成标注副本，请稍后再试。")
         return FileResponse(
@@ -659,5 +645,5 @@ def app_from_environment() -> FastAPI:
     """For `uvicorn --factory`: the store from DATABASE_URL / VALIDATE_DATA_DIR."""
     try:
         return create_app()
-    except CatalogError as exc:  # pragma: no cover - configuration errors surface at start
+    except (CatalogError, CannotContinue) as exc:  # the worker does not start: one line
         raise SystemExit(str(exc)) from exc

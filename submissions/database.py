@@ -118,7 +118,9 @@ class StoredFinding(Base):
 
 
 def database_url() -> str:
-    url = os.environ.get("DATABASE_URL")
+    from submissions.settings import settings
+
+    url = settings().database_url
     if url:
         return url
     folder = data_dir()

@@ -20,7 +20,9 @@ LOG = logging.getLogger("validate.batch")
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("VALIDATE_DATA_DIR", "data"))
+    from submissions.settings import settings
+
+    return settings().data_dir
 
 
 class BatchCache:

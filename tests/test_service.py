@@ -82,9 +82,7 @@ def test_resubmission_is_a_new_row_and_history_is_in_order(tmp_path, service, ya
 
 def test_size_limit(service, monkeypatch):
     app, _store, _names, tokens = service
-    import reports.service
-
-    monkeypatch.setattr(reports.service, "MAX_UPLOAD", 1000)
+    app.state.max_upload = 1000
     response = post_file(TestClient(app), "/api/submissions", tokens["zf"], b"x" * 5000)
     assert response.status_code == 413 and "上限" in response.json()["error"]
 

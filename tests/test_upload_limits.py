@@ -104,10 +104,8 @@ def test_unauthenticated_chunked_upload_is_refused_before_its_body(service):
 
 def test_oversized_chunked_upload_is_cut_off_near_the_limit(service, monkeypatch):
     app, _store, _names, tokens = service
-    import reports.service
-
     limit = 1024 * 1024
-    monkeypatch.setattr(reports.service, "MAX_UPLOAD", limit)
+    app.state.max_upload = limit
     chunk = b"x" * 65536
     frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
     sent, answer = 0, b""

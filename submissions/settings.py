@@ -1,0 +1,90 @@
+"""Every setting the tool reads from the environment, in one place, typed and checked.
+
+A bad value is a configuration error: one Chinese line and exit code 2 for a command, and a
+service that refuses to start. Nothing here is read at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from indicators.sources import FOLDER_VARIABLE, sources_folder
+from submissions.finding import CannotContinue
+from submissions.limits import Limits, size_text
+
+DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+# name → what it is, for the README and for messages
+DOCUMENTED = {
+    "VALIDATE_DATA_DIR": "数据目录（上传的文件、数据库、batch 缓存、日志），缺省 ./data",
+    "DATABASE_URL": "数据库（缺省是数据目录下的 SQLite）",
+    "VALIDATE_MAX_UPLOAD": "上传文件的字节数上限，缺省 20 MB",
+    "VALIDATE_SECRET_KEY": "会话签名密钥，缺省在数据目录生成一次",
+    "VALIDATE_HTTPS": "1 表示只经 HTTPS 访问（cookie 加 Secure）",
+    FOLDER_VARIABLE: "规划原文目录，缺省 ../shared/seeds",
+    "VALIDATE_LIMIT_*": "读取文件的上限（见“不可信的文件”）",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str | None  # None: SQLite in the data directory
+    max_upload: int
+    secret_key: str | None  # None: made once and kept in the data directory
+    https: bool
+    seeds_dir: Path
+    limits: Limits
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        return cls(
+            data_dir=Path(environ.get("VALIDATE_DATA_DIR", "").strip() or "data"),
+            database_url=_database_url(environ.get("DATABASE_URL", "").strip() or None),
+            max_upload=_positive(environ, "VALIDATE_MAX_UPLOAD", DEFAULT_MAX_UPLOAD),
+            secret_key=environ.get("VALIDATE_SECRET_KEY") or None,
+            https=_flag(environ, "VALIDATE_HTTPS"),
+            seeds_dir=sources_folder(environ),
+            limits=Limits.from_environment(environ),
+        )
+
+
+def settings() -> Settings:
+    """The settings as the environment has them now (cheap: read when asked, never cached,
+    so that a test or a job that changes the environment is heard)."""
+    return Settings.from_environment()
+
+
+def _positive(environ, name: str, default: int) -> int:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) <= 0:
+        raise CannotContinue(
+            f"配置错误：{name}={text!r} 应为正整数（字节数，缺省 {size_text(default)}）"
+        )
+    return int(text)
+
+
+def _flag(environ, name: str) -> bool:
+    text = environ.get(name, "").strip().lower()
+    if text in ("", "0", "false", "no"):
+        return False
+    if text in ("1", "true", "yes"):
+        return True
+    raise CannotContinue(f"配置错误：{name}={text!r} 应为 1 或 0")
+
+
+def _database_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+    if "://" not in url or scheme not in SUPPORTED_DATABASES:
+        raise CannotContinue(
+            f"配置错误：DATABASE_URL 应为 sqlite:///路径 或 postgresql+psycopg://用户:密码@主机/库，"
+            f"现为 {url.split('@')[-1][:80]!r}"
+        )
+    return url
