@@ -243,7 +243,7 @@ def catalog_document(loaded) -> dict:
 def _check_outputs(args: argparse.Namespace) -> None:
     """Every place a report goes must be writable before any file is read: a scheduled job
     learns of a full disk or a read-only folder at once, in one line."""
-    from reports.output import check_writable, why
+    from submissions.output import check_writable, why
 
     folders = [Path(p).parent for p in (args.json_path, args.csv_path) if p and p != "-"]
     folders += [Path(p) for p in (args.html_dir, args.annotate_dir, args.gx_docs) if p]
@@ -343,8 +343,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     loaded = load(args.catalog)
-    from reports.output import check_writable, why
     from submissions.inbox import list_inbox
+    from submissions.output import check_writable, why
 
     files: list[Path] = []
     for given in map(Path, args.paths):
@@ -620,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except OSError as exc:
-        from reports.output import why
+        from submissions.output import why
 
         print(f"无法写出结果：{exc.filename or ''}（{why(exc)}）", file=sys.stderr)
         return EXIT_USAGE

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from indicators.text import fold_text
 
 Domain = Literal["养老", "托育", "综合"]
 Kind = Literal["count", "percent", "rate", "amount", "years", "area", "ratio"]
@@ -199,10 +200,6 @@ class Catalog(Strict):
             if len(short) >= 2 and short in folded:
                 return unit
         return None
-
-
-def fold_text(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
 def split_unit(label: str) -> tuple[str, str | None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+from indicators.text import fold_text
 
 MULTIPLIER_PREFIXES = {"千": 1000.0, "万": 10000.0, "亿": 100000000.0}
 
@@ -21,7 +21,7 @@ UNIT_GROUPS: tuple[frozenset[str], ...] = (
 def fold_unit(unit: str | None) -> str:
     if not unit:
         return ""
-    text = "".join(unicodedata.normalize("NFKC", str(unit)).split())
+    text = fold_text(unit)
     text = text.strip("()[]【】")
     # "张/千人", "个/每千人口": the numerator names the unit; the denominator is the indicator's.
     return text.split("/")[0]

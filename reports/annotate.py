@@ -10,11 +10,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reports.output import replaced_path
 from submissions import CATEGORY_LABELS, SEVERITY_LABELS
 from submissions.finding import SEVERITY_RANK
 from submissions.isolation import Failure, Job, Pool, shared_pool
 from submissions.layout import HEADER_SCAN_ROWS, classify_header
+from submissions.output import replaced_path
 from submissions.paper import PrintedTable, has_own_printing, set_up_printing, used_extent
 from submissions.workbook import csv_delimiter, decode_text
 

@@ -6,8 +6,8 @@ import csv
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reports.output import replaced
 from submissions import CATEGORY_LABELS, SEVERITY_LABELS
+from submissions.output import replaced
 
 if TYPE_CHECKING:  # types only: nothing here runs rules
     from expectations.engine import Outcome

@@ -21,7 +21,7 @@ from reports.evaluation import (
     target_label,
 )
 from reports.html import environment
-from reports.output import write_text
+from submissions.output import write_text
 
 STANDING_CLASSES = {MET: "ok", UNMET: "error", WRONG: "unreadable", NO_DATA: "none", NOT_JUDGED: ""}
 CITY_LABELS = {True: "达标", False: "未达标", None: "无法判定"}

@@ -14,7 +14,7 @@ from reports.evaluation import (
     progress_text,
     target_label,
 )
-from reports.output import replaced_path
+from submissions.output import replaced_path
 from submissions.paper import PrintedTable, set_up_printing
 
 FILLS = {MET: "C6EFCE", UNMET: "FFC7CE", WRONG: "D9D9D9", NO_DATA: "F2F2F2"}

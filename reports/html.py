@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from reports.output import write_text
 from submissions import CATEGORY_LABELS, SEVERITY_LABELS
 from submissions.finding import SEVERITY_RANK, is_data_error
+from submissions.output import write_text
 
 if TYPE_CHECKING:  # types only: nothing here runs rules
     from expectations.engine import Outcome, Result

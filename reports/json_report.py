@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from reports.output import replaced
 from submissions import ERROR, INFO, WARNING, Finding
+from submissions.output import replaced
 
 if TYPE_CHECKING:  # types only: nothing here runs rules
     from expectations.engine import Outcome, Result

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -85,7 +84,7 @@ def text_or_none(value: object) -> str | None:
 
 
 def _fold(value: object) -> str:
-    return "".join(unicodedata.normalize("NFKC", cell_text(value)).split())
+    return fold_text(cell_text(value))
 
 
 NAME_HEADERS = ("项目", "名称", "指标项", "指标项目", "内容")
@@ -99,7 +98,7 @@ def could_be_header(cells: list) -> bool:
         if isinstance(value, str) and value:
             if "指标" in value:
                 return True
-            squeezed = "".join(unicodedata.normalize("NFKC", value).split())
+            squeezed = fold_text(value)
             if squeezed in NAME_HEADERS or squeezed in CODE_HEADERS or "指标" in squeezed:
                 return True
     return False

@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from submissions.finding import Finding
+from submissions.output import write_text
 from submissions.reader import TIDY_COLUMNS, Submission, joined_table
 
 LOG = logging.getLogger("validate.batch")
@@ -96,9 +95,7 @@ class BatchCache:
                 "table": table,
             }
             # dumps, not dump: the C encoder builds the text in one go, dump streams in Python
-            _write_atomically(
-                self.entry_path(key), json.dumps(entry, ensure_ascii=False, default=_plain)
-            )
+            write_text(self.entry_path(key), json.dumps(entry, ensure_ascii=False, default=_plain))
 
     def sweep(self, older_than: float = 3600.0) -> None:
         """Temporary files left by a batch that was killed while writing."""
@@ -120,17 +117,6 @@ def _rename(submission: Submission, file: str) -> None:
     submission.file = file
     if not submission.table.empty:
         submission.table["file"] = pd.Categorical([file] * len(submission.table))
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _tables_as_lists(submissions: list[Submission]) -> list[dict]:

@@ -1,10 +1,9 @@
 """Level 2 `attribute`: 指标属性 written in the sheet differs from the catalog's."""
 
-import unicodedata
-
 import pandas as pd
 
 from expectations.rules.base import Rule
+from indicators import fold_text
 
 WRITTEN = {
     "约束性": "binding",
@@ -22,7 +21,7 @@ LABELS = {"binding": "约束性", "expected": "预期性"}
 def read_attribute(text: object) -> str | None:
     if text is None or text != text:
         return None
-    folded = "".join(unicodedata.normalize("NFKC", str(text)).split()).lower()
+    folded = fold_text(text).lower()
     return WRITTEN.get(folded, "unrecognised") if folded else None
 
 

@@ -1,4 +1,4 @@
-"""Writing report files so that a failed write (full disk, no permission) leaves nothing half."""
+"""Writing files so that a failed write (full disk, no permission) leaves nothing half written."""
 
 from __future__ import annotations
 
