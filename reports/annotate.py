@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from submissions import CATEGORY_LABELS, SEVERITY_LABELS
+from submissions import SEVERITY_LABELS
 from submissions.finding import SEVERITY_RANK
 from submissions.isolation import Failure, Job, Pool, shared_pool
 from submissions.layout import HEADER_SCAN_ROWS, classify_header
@@ -160,43 +160,26 @@ def _append_as_values(sheet, row: list) -> None:
 
 def _findings_sheet(workbook, findings: list) -> None:
     from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from reports.csv_report import COLUMNS, HEADER, finding_cells
 
     name = FINDINGS_SHEET
     while name in workbook.sheetnames:
         name += "_"
     sheet = workbook.create_sheet(name)
-    header = [
-        "严重程度",
-        "类别",
-        "工作表",
-        "单元格",
-        "指标",
-        "年度",
-        "填报值",
-        "应为",
-        "说明",
-        "备注中的解释",
-    ]
-    sheet.append(header)
+    sheet.append(HEADER)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    severity_column = 1 + [field for _header, field in COLUMNS].index("severity")
     for finding in findings:
-        _append_as_values(
-            sheet,
-            [
-                SEVERITY_LABELS[finding.severity],
-                CATEGORY_LABELS.get(finding.category, finding.category),
-                finding.sheet,
-                finding.cell,
-                finding.indicator_name,
-                finding.year,
-                finding.value,
-                finding.expected,
-                finding.message,
-                finding.explanation,
-            ],
+        _append_as_values(sheet, finding_cells(finding))
+        sheet.cell(sheet.max_row, severity_column).fill = PatternFill(
+            "solid", fgColor=FILLS[finding.severity]
         )
-        sheet.cell(sheet.max_row, 1).fill = PatternFill("solid", fgColor=FILLS[finding.severity])
-    for letter, width in zip("ABCDEFGHIJ", (8, 10, 12, 8, 28, 6, 14, 24, 70, 30), strict=True):
-        sheet.column_dimensions[letter].width = width
-    set_up_printing(sheet, PrintedTable(sheet.max_row, len(header), (1, 1)))
+    widths = {"file": 16, "district": 8, "severity": 8, "category": 10, "rule": 16,
+              "indicator_name": 28, "year": 6, "sheet": 12, "cell": 8, "value": 14,
+              "expected": 24, "message": 70, "explanation": 30}  # fmt: skip
+    for position, (_header, field) in enumerate(COLUMNS, 1):
+        sheet.column_dimensions[get_column_letter(position)].width = widths[field]
+    set_up_printing(sheet, PrintedTable(sheet.max_row, len(HEADER), (1, 1)))

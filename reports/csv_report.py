@@ -12,8 +12,15 @@ from submissions.output import replaced
 if TYPE_CHECKING:  # types only: nothing here runs rules
     from expectations.engine import Outcome
 
-HEADER = ["文件", "区县", "严重程度", "类别", "规则", "指标", "年度", "工作表", "单元格",
-          "填报值", "应为", "说明", "备注中的解释"]  # fmt: skip
+# One layout for every list of findings people open in Excel: findings.csv, the service's
+# download and the 校验问题 sheet of an annotated copy. (header, field of a finding)
+COLUMNS = [
+    ("文件", "file"), ("区县", "district"), ("严重程度", "severity"), ("类别", "category"),
+    ("规则", "rule"), ("指标", "indicator_name"), ("年度", "year"), ("工作表", "sheet"),
+    ("单元格", "cell"), ("填报值", "value"), ("应为", "expected"), ("说明", "message"),
+    ("备注中的解释", "explanation"),
+]  # fmt: skip
+HEADER = [header for header, _field in COLUMNS]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -21,6 +28,23 @@ def neutralise(value: object) -> str:
     """A leading ' keeps Excel from running the cell as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def finding_cells(finding, file: str | None = None) -> list:
+    """A finding (a Finding or its JSON document) as the cells of one row, in COLUMNS order,
+    severity and category in words. `file` names the file when the finding does not."""
+    get = finding.get if isinstance(finding, dict) else lambda key: getattr(finding, key, None)
+    cells = []
+    for _header, field in COLUMNS:
+        value = get(field)
+        if field == "file" and file is not None:
+            value = file
+        elif field == "severity":
+            value = SEVERITY_LABELS.get(value, value)
+        elif field == "category":
+            value = CATEGORY_LABELS.get(value, value)
+        cells.append(value)
+    return cells
 
 
 def rows(outcome: Outcome):
@@ -31,28 +55,14 @@ def rows(outcome: Outcome):
         yield "", f
 
 
+def write_findings(out, rows) -> None:
+    """(file, finding) pairs as CSV on a text stream, with the header, formulas neutralised."""
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    for file, finding in rows:
+        writer.writerow([neutralise(value) for value in finding_cells(finding, file)])
+
+
 def write_csv(outcome: Outcome, path: Path) -> None:
     with replaced(path, encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(HEADER)
-        for file, f in rows(outcome):
-            writer.writerow(
-                [
-                    neutralise(value)
-                    for value in (
-                        file,
-                        f.district,
-                        SEVERITY_LABELS[f.severity],
-                        CATEGORY_LABELS.get(f.category, f.category),
-                        f.rule,
-                        f.indicator_name,
-                        f.year,
-                        f.sheet,
-                        f.cell,
-                        f.value,
-                        f.expected,
-                        f.message,
-                        f.explanation,
-                    )
-                ]
-            )
+        write_findings(out, rows(outcome))

@@ -475,7 +475,7 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
         if row is None:
             return render("error.html", 404, message="没有这份填报，或您无权查看。")
         return Response(
-            _csv(document_of(row)),
+            _csv(document_of(row), row.original_name),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="findings-{row.id}.csv"'},
         )
@@ -604,20 +604,11 @@ def _board(catalog, rows: list[StoredSubmission]) -> dict:
     return {"periods": periods, "table": table, "missing": missing, "current": current_period}
 
 
-def _csv(document: dict) -> bytes:
-    import csv
+def _csv(document: dict, name: str) -> bytes:
+    from reports.csv_report import write_findings
 
-    from reports.csv_report import neutralise
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        ["严重程度", "类别", "规则", "指标", "年度", "工作表", "单元格", "填报值", "应为", "说明"]
-    )
-    keys = ("severity", "category", "rule", "indicator_name", "year", "sheet", "cell", "value",
-            "expected", "message")  # fmt: skip
-    for f in document["findings"]:
-        writer.writerow([neutralise(f.get(k)) for k in keys])
+    buffer = io.StringIO(newline="")
+    write_findings(buffer, ((name, finding) for finding in document["findings"]))
     return buffer.getvalue().encode("utf-8-sig")
 
 

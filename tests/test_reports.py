@@ -219,3 +219,26 @@ def test_a_page_with_50000_findings_lists_the_first_of_each_rule(tmp_path, yanta
     assert "CSV" in soup.select_one("#capped").get_text()
     text = summary(replace(outcome, results=[result]))
     assert "value.number 30000 条（数据!D2、数据!D3" in text and len(text.splitlines()) < 50
+
+
+def test_findings_lists_share_one_layout(tmp_path, outcome_and_paths):
+    import csv
+
+    from reports.annotate import FINDINGS_SHEET
+    from reports.csv_report import HEADER, write_csv
+    from reports.service import _csv
+
+    outcome, paths, _cells = outcome_and_paths
+    write_csv(outcome, tmp_path / "f.csv")
+    with open(tmp_path / "f.csv", encoding="utf-8-sig", newline="") as source:
+        from_batch = list(csv.reader(source))
+    written = write_annotated(outcome, tmp_path / "annotated", {str(p): p for p in paths})
+    sheet = openpyxl.load_workbook(written[1])[FINDINGS_SHEET]
+    from_copy = [[c.value for c in row] for row in sheet.iter_rows()]
+    result = outcome.results[1]
+    document = {"findings": [f.as_dict() for f in result.findings]}
+    served = list(csv.reader(_csv(document, "x.xlsx").decode("utf-8-sig").splitlines()))
+    assert from_batch[0] == from_copy[0] == served[0] == HEADER
+    severity = HEADER.index("严重程度")
+    assert {row[severity] for row in served[1:]} <= {"错误", "警告", "提示"}
+    assert len(served) - 1 == len(result.findings) == len(from_copy) - 1
