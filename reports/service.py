@@ -412,13 +412,16 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
         return RedirectResponse(f"/submissions/{row.id}", status_code=303)
 
     @app.get("/evaluation", response_class=HTMLResponse)
-    def evaluation(request: Request, year: int | None = None):
+    def evaluation(request: Request, year: str | None = None):
         account = current(request)
         if account is None:
             return RedirectResponse("/login", status_code=303)
         if account.role != "reviewer":
             return render("error.html", 403, message="终期评估只对审核人开放。")
-        page = evaluation_view(store, account, year)
+        if year and not (year.isdigit() and 2000 <= int(year) <= 2100):
+            message = f"评估年度“{year[:20]}”应为四位年份，如 2025。"
+            return render("error.html", 400, message=message)
+        page = evaluation_view(store, account, int(year) if year else None)
         return HTMLResponse(web.get_template("evaluation.html").render(page=page))
 
     @app.get("/districts/{district}", response_class=HTMLResponse)

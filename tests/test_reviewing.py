@@ -31,6 +31,9 @@ def test_reviewer_reads_the_evaluation_of_stored_uploads(tmp_path, service, yant
     soup = BeautifulSoup(page.text, "html.parser")
     assert "芝罘区 未达到约束性指标：护理型床位占比" in soup.select_one("#highlights").get_text()
     assert "莱山区" in soup.select_one("#highlights").get_text()  # not submitted
+    assert "2023年" in reviewer.get("/evaluation?year=2023").text
+    wrong = reviewer.get("/evaluation?year=abc")
+    assert wrong.status_code == 400 and "四位年份" in wrong.text
     district, _ = signed_in(app, names["zf"])
     assert district.get("/evaluation").status_code == 403
 
