@@ -297,44 +297,22 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise UsageError(f"目录不存在：{directory}")
     _check_outputs(args)
     limits = _limits()
-    from submissions.dispatch import Reading
     from submissions.inbox import list_inbox
-    from submissions.store import BatchCache
-    from submissions.workbook import digest_of
+    from submissions.store import CachedReading
 
     files, skipped = list_inbox(directory)
     for passed in skipped:
         _log(f"跳过 {passed.path}：{passed.reason}")
-    cache = BatchCache(loaded.catalog.id)
-    cache.sweep()
-    progress = _progress(len(files))
-    cached: dict[Path, object] = {}
-    if not args.force:
-        for path in files:
-            digest, _size = digest_of(path, limits)
-            if digest:
-                submission = cache.get(_cache_key(path), digest, loaded.version, str(path))
-                if submission is not None:
-                    cached[path] = submission
-                    progress(path)
-    fresh = [path for path in files if path not in cached]
+    reading = CachedReading(
+        files, loaded, force=args.force, progress=_progress(len(files)), limits=limits
+    )
+    from expectations import validate  # imported while the children read
 
-    def keep(read: list) -> None:  # each chunk is stored as soon as it is read
-        pairs = [(_cache_key(fresh[position]), submission) for position, submission in read]
-        try:
-            cache.put_many(pairs, loaded.version)
-        except OSError as exc:
-            _log(f"无法写入缓存（{exc.strerror}），下次将重新读取这些文件")
-
-    reading = Reading(fresh, loaded.catalog, progress=progress, limits=limits, on_read=keep)
-    from expectations import validate
-
-    read = dict(zip(fresh, reading.result(), strict=True))
-    submissions = [cached.get(path) or read[path] for path in files]
+    submissions = reading.result()
     args.sources = {str(p): p for p in files}
-    if cached:
+    if reading.cached:
         _log(
-            f"{len(cached)} 个文件内容和指标体系版本都未改动，"
+            f"{len(reading.cached)} 个文件内容和指标体系版本都未改动，"
             "沿用上次读取的结果（--force 可全部重读）"
         )
     outcome = validate(submissions, loaded, fail_fast=args.fail_fast, engine=args.engine)
@@ -392,12 +370,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(evaluation_text(evaluation))
     # as check and batch: a file that could not be read makes the run fail (exit 1)
     return EXIT_ERRORS if any(r.submission.unreadable for r in outcome.results) else EXIT_OK
-
-
-def _cache_key(path: Path) -> str:
-    """The file's place, not its link target: a link and the file it points to are two
-    submissions (each named as it is in the folder)."""
-    return os.path.abspath(path)
 
 
 def _progress(total: int):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -164,3 +165,49 @@ def _plain(value):
     if hasattr(value, "item"):
         return value.item()
     raise TypeError(type(value).__name__)
+
+
+def cache_key(path: Path) -> str:
+    """The file's place, not its link target: a link and the file it points to are two
+    submissions (each named as it is in the folder)."""
+    return os.path.abspath(path)
+
+
+class CachedReading:
+    """Files read as `batch` reads them: a file whose bytes and catalog version are unchanged
+    comes from the cache, the others are read by reading children in the background (see
+    submissions.dispatch.Reading) and each chunk is stored as soon as it is read."""
+
+    def __init__(self, files: list[Path], loaded, *, force: bool = False, progress=None,
+                 limits=None, **options) -> None:  # fmt: skip
+        from submissions.dispatch import Reading
+        from submissions.workbook import digest_of
+
+        self.files = list(files)
+        self.cache = BatchCache(loaded.catalog.id)
+        self.cache.sweep()
+        self.cached: dict[Path, Submission] = {}
+        if not force:
+            for path in self.files:
+                digest, _size = digest_of(path, limits)
+                if digest:
+                    found = self.cache.get(cache_key(path), digest, loaded.version, str(path))
+                    if found is not None:
+                        self.cached[path] = found
+                        if progress:
+                            progress(path)
+        self.fresh = [path for path in self.files if path not in self.cached]
+        self.version = loaded.version
+        self._reading = Reading(self.fresh, loaded.catalog, progress=progress, limits=limits,
+                                on_read=self._keep, **options)  # fmt: skip
+
+    def _keep(self, read: list) -> None:
+        pairs = [(cache_key(self.fresh[position]), submission) for position, submission in read]
+        try:
+            self.cache.put_many(pairs, self.version)
+        except OSError as exc:
+            LOG.warning("无法写入缓存（%s），下次将重新读取这些文件", exc.strerror)
+
+    def result(self) -> list[Submission]:
+        read = dict(zip(self.fresh, self._reading.result(), strict=True))
+        return [self.cached.get(path) or read[path] for path in self.files]

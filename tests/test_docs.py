@@ -26,3 +26,21 @@ def test_every_tidy_column_is_in_the_readme():
 
     for column in TIDY_COLUMNS:
         assert f"`{column}`" in README, column
+
+
+def test_the_python_example_in_the_readme_runs(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    section = README.split("## 在 Python 中使用", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    env = {**os.environ, "VALIDATE_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "芝罘区 ok 0" in done.stdout and "福山区 error" in done.stdout
+    assert "福山区" in done.stdout.splitlines()[-1]  # the evaluation's lagging districts
+    assert (ROOT / "out" / "api" / "findings.csv").exists()
