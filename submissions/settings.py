@@ -1,7 +1,10 @@
 """Every setting the tool reads from the environment, in one place, typed and checked.
 
 A bad value is a configuration error: one Chinese line and exit code 2 for a command, and a
-service that refuses to start. Nothing here is read at import time."""
+service that refuses to start. Nothing here is read at import time, and nothing heavy is
+imported: every command checks these first, before `check` starts its reading child.
+VALIDATE_SEEDS_DIR, the plan texts' folder, is read by indicators.sources (an earlier stage,
+which cannot import this one); it is a path and cannot be wrong in a way found here."""
 
 from __future__ import annotations
 
@@ -9,23 +12,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from indicators.sources import FOLDER_VARIABLE, sources_folder
 from submissions.finding import CannotContinue
 from submissions.limits import Limits, size_text
 
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
-
-# name → what it is, for the README and for messages
-DOCUMENTED = {
-    "VALIDATE_DATA_DIR": "数据目录（上传的文件、数据库、batch 缓存、日志），缺省 ./data",
-    "DATABASE_URL": "数据库（缺省是数据目录下的 SQLite）",
-    "VALIDATE_MAX_UPLOAD": "上传文件的字节数上限，缺省 20 MB",
-    "VALIDATE_SECRET_KEY": "会话签名密钥，缺省在数据目录生成一次",
-    "VALIDATE_HTTPS": "1 表示只经 HTTPS 访问（cookie 加 Secure）",
-    FOLDER_VARIABLE: "规划原文目录，缺省 ../shared/seeds",
-    "VALIDATE_LIMIT_*": "读取文件的上限（见“不可信的文件”）",
-}
 
 
 @dataclass(frozen=True)
@@ -35,7 +26,6 @@ class Settings:
     max_upload: int
     secret_key: str | None  # None: made once and kept in the data directory
     https: bool
-    seeds_dir: Path
     limits: Limits
 
     @classmethod
@@ -47,7 +37,6 @@ class Settings:
             max_upload=_positive(environ, "VALIDATE_MAX_UPLOAD", DEFAULT_MAX_UPLOAD),
             secret_key=environ.get("VALIDATE_SECRET_KEY") or None,
             https=_flag(environ, "VALIDATE_HTTPS"),
-            seeds_dir=sources_folder(environ),
             limits=Limits.from_environment(environ),
         )
 
