@@ -593,11 +593,12 @@ def _facts_from_header(fields, free_text: str, catalog: Catalog, sheet_name: str
     if facts.district is None:
         facts.district = catalog.district(free_text) or catalog.district(sheet_name)
     if facts.year is None:
-        facts.year = _single_year(free_text) or _single_year(sheet_name)
+        facts.year = year_named_in(free_text) or year_named_in(sheet_name)
     return facts
 
 
-def _single_year(text: str) -> int | None:
+def year_named_in(text: str) -> int | None:
+    """The one reporting year a header text or a file name names, if it names one."""
     explicit = REPORTING_YEAR_RE.findall(text)
     if len(set(explicit)) == 1:
         return int(explicit[0])
@@ -618,7 +619,7 @@ def _settle_district_and_year(
 ) -> None:
     stem = path.stem
     file_district = catalog.district(stem)
-    file_year = _single_year(stem)
+    file_year = year_named_in(stem)
     sheet_district: dict[str, str | None] = {}
     sheet_year: dict[str, int | None] = {}
     for name, fact in facts.items():

@@ -129,15 +129,14 @@ def read_submissions(
 def _name_unreadable(submission, catalog: Catalog, item: tuple, options: ReadOptions) -> None:
     """Whose file could not be read, as far as its name (or the caller) says: a district whose
     file is broken has reported, and is not listed among those who did not."""
-    import re
+    from submissions.cells import year_named_in  # as a readable file's name is read
 
     if not submission.unreadable or submission.district is not None:
         return
     _path, shown, fallback = item
     stem = Path(shown).stem
     submission.district = catalog.district(stem) or fallback or options.district
-    years = set(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", stem))
-    submission.year = int(years.pop()) if len(years) == 1 else options.year
+    submission.year = year_named_in(stem) or options.year
 
 
 class Reading:

@@ -40,13 +40,17 @@ def unpack(parcel: tuple[list[Submission], Collected], catalog: Catalog) -> list
     submissions, collected = parcel
     for submission in submissions:
         submission.table = EMPTY
-    # A long file that says nowhere which year it reports: its latest year of actual values.
-    undated = {s.file for s in submissions if s.layout == "long" and s.year is None}
+    # A long file that says nowhere which year it reports: its latest year of actual values
+    # (found while the table is built, and given to the submission too).
+    undated: dict[str, int | None] = {
+        s.file: None for s in submissions if s.layout == "long" and s.year is None
+    }
     table = _tidy(collected, catalog, undated)
+    for submission in submissions:
+        if undated.get(submission.file) is not None:
+            submission.year = undated[submission.file]
     if table.empty:
         return submissions
-    if undated:
-        _date_long_files(submissions, table, undated)
     by_file: dict[str, Submission] = {}
     for submission in submissions:
         by_file.setdefault(submission.file, submission)
@@ -150,7 +154,7 @@ def _lists_as_chunk(collected: Collected) -> dict:
     return chunk
 
 
-def _tidy(out: Collected, catalog: Catalog, undated: set[str] = frozenset()) -> pd.DataFrame:
+def _tidy(out: Collected, catalog: Catalog, undated: dict | None = None) -> pd.DataFrame:
     if not len(out):
         return EMPTY
     fields = _columns(out)
@@ -179,10 +183,11 @@ def _tidy(out: Collected, catalog: Catalog, undated: set[str] = frozenset()) -> 
     return table[TIDY_COLUMNS]
 
 
-def _latest_years(fields: dict, undated: set[str]) -> np.ndarray:
+def _latest_years(fields: dict, undated: dict) -> np.ndarray:
     """The reporting year of each row, where a file leaves it out: the latest year of that
     file's values that are not marked as targets (a long export of 2022–2025 actuals reports
-    2025; without this its 2025 values were read as targets, and never held to them)."""
+    2025; without this its 2025 values were read as targets, and never held to them). Each
+    undated file's year is put in `undated`."""
     reporting = fields["reporting_year"].copy()
     files = fields["file"]
     codes = np.asarray(files.codes)
@@ -196,16 +201,8 @@ def _latest_years(fields: dict, undated: set[str]) -> np.ndarray:
         candidates = year[rows & ~is_target & ~np.isnan(year)]
         if candidates.size:
             reporting[rows] = candidates.max()
+            undated[file] = int(candidates.max())
     return reporting
-
-
-def _date_long_files(submissions: list[Submission], table: pd.DataFrame, undated: set) -> None:
-    actual = table[(table["role"] == "actual") & table["file"].isin(list(undated))]
-    latest = actual.groupby("file", observed=True)["year"].max()
-    for submission in submissions:
-        year = latest.get(submission.file)
-        if submission.file in undated and year is not None and not pd.isna(year):
-            submission.year = int(year)
 
 
 def _positions(table: pd.DataFrame, fields: dict) -> None:
