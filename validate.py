@@ -240,13 +240,22 @@ def catalog_document(loaded) -> dict:
     }
 
 
+FILE_OUTPUTS = ("json_path", "csv_path", "xlsx_path")
+FOLDER_OUTPUTS = ("html_dir", "annotate_dir", "gx_docs")
+
+
 def _check_outputs(args: argparse.Namespace) -> None:
     """Every place a report goes must be writable before any file is read: a scheduled job
     learns of a full disk or a read-only folder at once, in one line."""
+    # the output options of check, batch and evaluate (each command has some of them)
+    given = [getattr(args, name, None) for name in (*FILE_OUTPUTS, *FOLDER_OUTPUTS)]
+    folders = [
+        Path(value) if name in FOLDER_OUTPUTS else Path(value).parent
+        for name, value in zip((*FILE_OUTPUTS, *FOLDER_OUTPUTS), given, strict=True)
+        if value and value != "-"
+    ]
     from submissions.output import check_writable, why
 
-    folders = [Path(p).parent for p in (args.json_path, args.csv_path) if p and p != "-"]
-    folders += [Path(p) for p in (args.html_dir, args.annotate_dir, args.gx_docs) if p]
     for folder in folders:
         try:
             check_writable(folder)
@@ -322,7 +331,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     loaded = load(args.catalog)
     from submissions.inbox import list_inbox
-    from submissions.output import check_writable, why
 
     files: list[Path] = []
     for given in map(Path, args.paths):
@@ -337,13 +345,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             raise UsageError(f"文件或目录不存在：{given}")
     if not files:
         raise UsageError("没有可评估的文件")
-    outputs = [Path(p).parent for p in (args.json_path, args.xlsx_path) if p]
-    outputs += [Path(args.html_dir)] if args.html_dir else []
-    for folder in outputs:
-        try:
-            check_writable(folder)
-        except OSError as exc:
-            raise UsageError(f"无法写出结果：{folder}（{why(exc)}）") from exc
+    _check_outputs(args)
     from submissions.dispatch import Reading
 
     reading = Reading(files, loaded.catalog, progress=_progress(len(files)), limits=_limits())

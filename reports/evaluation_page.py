@@ -25,6 +25,7 @@ from submissions.output import write_text
 
 STANDING_CLASSES = {MET: "ok", UNMET: "error", WRONG: "unreadable", NO_DATA: "none", NOT_JUDGED: ""}
 CITY_LABELS = {True: "达标", False: "未达标", None: "无法判定"}
+BAR_COLORS = {MET: "#2f855a", UNMET: "#c0392b"}  # others (not judged this year): grey
 
 
 def write_evaluation_page(evaluation: Evaluation, folder: Path) -> Path:
@@ -70,9 +71,9 @@ def evaluation_page(evaluation: Evaluation) -> dict:
         "columns": [item.indicator.name for item in shown_items],
         "matrix": matrix,
         "charts": [
-            {"name": item.indicator.name, "svg": _chart(item)}
+            {"name": item.indicator.name, "svg": svg}
             for item in evaluation.indicators
-            if item.indicator.binding and _chart(item)
+            if item.indicator.binding and (svg := _chart(item))
         ],
     }
 
@@ -121,7 +122,9 @@ def _indicator_row(item: IndicatorEvaluation) -> dict:
 def _chart(item: IndicatorEvaluation) -> Markup | None:
     """Districts' values as bars against the target line (an inline SVG, no chart library)."""
     bars = [
-        (s.district, s.value) for s in item.districts if s.value is not None and s.standing != WRONG
+        (s.district, s.value, s.standing)
+        for s in item.districts
+        if s.value is not None and s.standing != WRONG
     ]
     reference = next((s.target for s in item.districts if s.target is not None), None)
     if reference is None:
@@ -129,19 +132,18 @@ def _chart(item: IndicatorEvaluation) -> Markup | None:
     if not bars or reference is None:
         return None
     width, height, pad, label = 560, 150, 6, 24
-    top = max([v for _, v in bars] + [reference]) or 1.0
+    top = max([v for _, v, _ in bars] + [reference]) or 1.0
     step = (width - 2 * pad) / len(bars)
     scale = (height - label - pad) / top
     parts = [
         f'<svg class="evaluation-chart" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="各区县与目标">'
     ]
-    for position, (district, value) in enumerate(bars):
+    for position, (district, value, standing) in enumerate(bars):
         x = pad + position * step
         h = value * scale
         y = height - label - h
-        met = _meets_reference(item, value, reference)
-        color = "#2f855a" if met else "#c0392b"
+        color = BAR_COLORS.get(standing, "#8a9bb0")  # as judged: the same tolerance as the table
         parts.append(
             Markup(
                 '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}">'
@@ -167,9 +169,3 @@ def _chart(item: IndicatorEvaluation) -> Markup | None:
     )
     parts.append("</svg>")
     return Markup("").join(Markup(p) if isinstance(p, str) else p for p in parts)
-
-
-def _meets_reference(item: IndicatorEvaluation, value: float, reference: float) -> bool:
-    if item.indicator.direction == "decrease" or item.indicator.target.comparator in ("≤", "<"):
-        return value <= reference + 1e-9
-    return value >= reference - 1e-9
