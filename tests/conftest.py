@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +21,47 @@ from submissions.samples import plausible_values
 from submissions.template import template_cell, write_template
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def needs_program(program: str) -> None:
+    """Skip a test that drives a Debian package (chromium, libreoffice) where it is missing;
+    under CI its absence is a failure, since .ci/run installs it."""
+    if shutil.which(program) or Path(program).exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"Debian's {program} is missing: .ci/run installs it")
+    pytest.skip(f"needs Debian's {program} (make test installs it)")
+
+
+def to_pdf(path: Path, folder: Path) -> Path:
+    """`path` converted to PDF by LibreOffice, as a person printing it would get it."""
+    needs_program("libreoffice")
+    result = subprocess.run(
+        ["libreoffice", "--headless", f"-env:UserInstallation=file://{folder}/lo",
+         "--convert-to", "pdf", "--outdir", str(folder / "pdf"), str(path)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    pdf = folder / "pdf" / f"{path.stem}.pdf"
+    assert result.returncode == 0 and pdf.exists(), result.stderr
+    return pdf
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, headless, through Playwright: pages as a person sees them."""
+    needs_program(CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

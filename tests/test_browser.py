@@ -9,28 +9,10 @@ import pytest
 from reports.html import write_html
 from tests.conftest import cell_of, district_file, run, serving
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is missing: .ci/run installs it")
-        pytest.skip("needs Debian's chromium (make test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-def test_pages_work_offline_with_no_requests(tmp_path, yantai, browser):
+def test_pages_work_offline_with_no_requests(tmp_path, yantai, chromium):
     cell = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
     paths = [
         district_file(tmp_path, yantai),
@@ -39,7 +21,7 @@ def test_pages_work_offline_with_no_requests(tmp_path, yantai, browser):
         ),
     ]
     dashboard = write_html(run(paths, yantai), tmp_path / "html")
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
     requests, dialogs = [], []
     page.on("request", lambda request: requests.append(request.url))
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -80,10 +62,10 @@ def live_server(tmp_path, monkeypatch):
         yield url
 
 
-def test_sign_in_upload_see_the_bad_cell_and_download(tmp_path, yantai, browser, live_server):
+def test_sign_in_upload_see_the_bad_cell_and_download(tmp_path, yantai, chromium, live_server):
     cell = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
     upload = district_file(tmp_path, yantai, changes={cell: 125}, name="芝罘区-2023.xlsx")
-    context = browser.new_context(accept_downloads=True)
+    context = chromium.new_context(accept_downloads=True)
     page = context.new_page()
     outside = []
     page.on(

@@ -1,9 +1,6 @@
 """The end-of-period evaluation: JSON, page, workbook; the dashboard and broken files."""
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,7 +10,7 @@ from bs4 import BeautifulSoup
 
 from reports.evaluation import evaluate, evaluation_document
 from reports.html import write_html
-from tests.conftest import cell_of, district_file, run
+from tests.conftest import cell_of, district_file, run, to_pdf
 from tests.test_cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,38 +107,18 @@ def test_evaluation_workbook(evaluated, tmp_path):
         if row[7].value
     }
     assert fills["达标"] == "C6EFCE" and fills["未达标"] == "FFC7CE"
-    if not shutil.which("libreoffice"):
-        if os.environ.get("CI"):
-            pytest.fail("Debian's libreoffice is missing: .ci/run installs it")
-        pytest.skip("needs Debian's libreoffice (make test installs it)")
-    result = subprocess.run(
-        ["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(out / "e.xlsx")],
-        capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
-    assert result.returncode == 0 and (tmp_path / "e.pdf").exists(), result.stderr
+    to_pdf(out / "e.xlsx", tmp_path)  # LibreOffice opens and prints it
 
 
-def test_evaluation_page_in_chromium(evaluated):
-    if not Path("/usr/bin/chromium").exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is missing: .ci/run installs it")
-        pytest.skip("needs Debian's chromium (make test installs it)")
-    from playwright.sync_api import sync_playwright
-
+def test_evaluation_page_in_chromium(evaluated, chromium):
     out, _stdout = evaluated
     requests = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto((out / "evaluation.html").as_uri())
-        shot = page.screenshot(full_page=True)
-        assert page.locator("#city tbody tr").count() >= 25
-        browser.close()
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((out / "evaluation.html").as_uri())
+    shot = page.screenshot(full_page=True)
+    assert page.locator("#city tbody tr").count() >= 25
+    page.close()
     assert len(shot) > 20_000
     assert [u for u in requests if not u.startswith("file:")] == []
 

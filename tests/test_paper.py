@@ -1,9 +1,6 @@
 """Templates, annotated copies and reports on A4 paper: page setup, LibreOffice and Chromium."""
 
 import io
-import os
-import shutil
-import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -14,7 +11,7 @@ from reports.annotate import FINDINGS_SHEET, write_annotated
 from reports.html import write_html
 from submissions.samples import plausible_values
 from submissions.template import SHEET, columns_for, ordered_indicators, write_template
-from tests.conftest import run
+from tests.conftest import run, to_pdf
 
 YEAR = 2024
 
@@ -107,25 +104,10 @@ def test_annotated_copy_keeps_the_districts_own_page_setup(tmp_path, yantai):
 # --- as printed -------------------------------------------------------------------------------
 
 
-def _needs(program: str) -> None:
-    if not shutil.which(program) and not Path(program).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"Debian's {program} is missing: .ci/run installs it")
-        pytest.skip(f"needs Debian's {program} (make test installs it)")
-
-
 def _pdf_pages(path: Path, tmp_path: Path) -> list[str]:
-    _needs("libreoffice")
     from pypdf import PdfReader
 
-    out = tmp_path / "pdf"
-    result = subprocess.run(
-        ["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-         "--convert-to", "pdf", "--outdir", str(out), str(path)],
-        capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return [page.extract_text() for page in PdfReader(out / f"{path.stem}.pdf").pages]
+    return [page.extract_text() for page in PdfReader(to_pdf(path, tmp_path)).pages]
 
 
 def _shown(value) -> str:
@@ -166,20 +148,6 @@ def test_annotated_copy_as_printed_by_libreoffice(tmp_path, yantai):
     required = {i.code for i in yantai.catalog.indicators if i.required}
     values = {code: v for code, v in values.items() if code in required}
     _assert_names_beside_values(table_pages, yantai.catalog, values, YEAR)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    _needs("/usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 def _printed(browser, page_path: Path) -> list:
