@@ -149,11 +149,14 @@ def validate(
     fail_fast: bool = False,
     engine: str = "pandera",
     across_districts: bool = True,
+    history: pd.DataFrame | None = None,
 ) -> Outcome:
     """Run every rule over all submissions at once. With engine="gx" the cell-level rules that
     Great Expectations expresses run through GX instead; the others stay with pandera.
     across_districts=False leaves out the level-4 rules: for unrelated files validated together
-    (uploads batched by the service), where one file must not be judged against another."""
+    (uploads batched by the service), where one file must not be judged against another.
+    `history` holds values the same districts reported before (expectations.rules.revision's
+    HISTORY_COLUMNS), for the service, whose earlier uploads are not part of the run."""
     engines = dict.fromkeys(RULE_CODES, "pandera")
     table = joined_table([s for s in submissions if not s.unreadable])
     if table.empty:
@@ -179,7 +182,8 @@ def validate(
     for table_rule in TABLE_RULES.values():
         if table_rule.level >= 4 and not across_districts:
             continue
-        for finding in table_rule.run(enriched, loaded.catalog, submissions):
+        extra = {"history": history} if table_rule.uses_history else {}
+        for finding in table_rule.run(enriched, loaded.catalog, submissions, **extra):
             if finding.file is None:
                 batch_findings.append(finding)
             else:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from expectations.rules.revision import HISTORY_COLUMNS, reported_values
 from indicators import load
 from reports.evaluation import evaluate, target_label
 from reports.evaluation_page import evaluation_page
 from reports.html import progress_chart
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from submissions.database import Account, Store, StoredSubmission
 
 
@@ -86,3 +89,37 @@ def _number(shown) -> float | None:
         return float(str(shown).replace(",", ""))
     except (TypeError, ValueError):
         return None
+
+
+def reported_records(table: pd.DataFrame | None, submission) -> list[dict]:
+    """The upload's trustworthy past values, kept in its stored page so that a later upload of
+    the same district can be checked for revisions without reading this file again."""
+    if table is None or table.empty or submission.unreadable:
+        return []
+    rows = reported_values(table[table["file"] == submission.file], [submission])
+    return [
+        {
+            "indicator": row.indicator,
+            "year": int(row.year),
+            "value": float(row.value),
+            "raw": None if row.raw is None else str(row.raw),
+            "sheet": row.sheet,
+            "cell": row.cell,
+        }
+        for row in rows.itertuples(index=False)
+    ]
+
+
+def earlier_reports(store: Store, catalog_id: str, district: str, year: int) -> pd.DataFrame:
+    """What `district` reported in its latest readable upload of each period before `year`."""
+    import pandas as pd
+
+    rows = [r for r in store.district_submissions(catalog_id, district) if r.status != "unreadable"]
+    records = []
+    for (_district, period), row in latest_by_period(rows).items():
+        if period is None or period >= year:
+            continue
+        for record in json.loads(row.page).get("reported", []):
+            file = f"{row.original_name}（第{row.id}号上传）"
+            records.append({**record, "file": file, "district": district, "report_year": period})
+    return pd.DataFrame(records, columns=HISTORY_COLUMNS)

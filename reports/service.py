@@ -16,6 +16,7 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 from fastapi import FastAPI, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +28,7 @@ from indicators import CatalogError, load
 from reports.guards import SecurityHeaders, TooLarge, UploadGuard, too_large_message
 from reports.html import STATUS_LABELS, environment, submission_page, values_by_file
 from reports.json_report import submission_document
-from reports.reviewing import district_view, evaluation_view
+from reports.reviewing import district_view, earlier_reports, evaluation_view, reported_records
 from submissions import Finding, read_submissions
 from submissions.database import Account, Store, StoredSubmission, document_of
 from submissions.finding import CannotContinue
@@ -68,7 +69,8 @@ class BatchValidator:
         self.thread.start()
 
     def check(self, loaded, content: bytes, key: str, district: str | None, adjust):
-        """Read `content` (named `key`) and validate it; `adjust(submission)` runs in between."""
+        """Read `content` (named `key`) and validate it; `adjust(submission)` runs in between
+        and returns the values its district reported before (or None)."""
         done = threading.Event()
         slot: dict = {}
         self.pending.put(((loaded, content, key, district, adjust), done, slot))
@@ -113,9 +115,13 @@ class BatchValidator:
                     display_names=[item[0][2] for item in items],
                     districts=[item[0][3] for item in items],
                 )
-            for item, submission in zip(items, submissions, strict=True):
-                item[0][4](submission)
-            outcome = validate(submissions, loaded, across_districts=False)
+            # each upload's district's earlier reports, for the values it may revise
+            histories = [
+                item[0][4](submission) for item, submission in zip(items, submissions, strict=True)
+            ]
+            earlier = [h for h in histories if h is not None and not h.empty]
+            history = pd.concat(earlier, ignore_index=True) if earlier else None
+            outcome = validate(submissions, loaded, across_districts=False, history=history)
             values = values_by_file(outcome)  # one pass over the batch for every page in it
             for item, submission, result in zip(items, submissions, outcome.results, strict=True):
                 item[2].update(
@@ -174,6 +180,9 @@ def intake(store: Store, account: Account, original_name: str, content: bytes) -
             submission.district = account.district
             if not submission.table.empty:
                 submission.table["district"] = account.district
+        if submission.district and submission.year:
+            return earlier_reports(store, loaded.catalog.id, submission.district, submission.year)
+        return None
 
     # The bytes and a row saying so are kept before any parsing: whatever happens next, the
     # upload is on record (unreadable, with the reason) until validation replaces the row.
@@ -186,6 +195,7 @@ def intake(store: Store, account: Account, original_name: str, content: bytes) -
         )
         stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
         page = submission_page(outcome, result, values, stamp)
+        page["reported"] = reported_records(outcome.table, submission)  # for later revisions
         submission.file = safe_name
         result = Result(submission, [replace(f, file=safe_name) for f in result.findings])
         document = submission_document(result)

@@ -405,6 +405,14 @@ class Store:
         with self.session() as session:
             return list(session.scalars(query.order_by(StoredSubmission.id)))
 
+    def district_submissions(self, catalog: str, district: str) -> list[StoredSubmission]:
+        """Every upload of one district, in upload order (whoever uploaded it)."""
+        query = select(StoredSubmission).where(
+            StoredSubmission.catalog == catalog, StoredSubmission.district == district
+        )
+        with self.session() as session:
+            return list(session.scalars(query.order_by(StoredSubmission.id)))
+
 
 def _finding_values(submission_id: int, findings: list[dict]) -> list[dict]:
     return [

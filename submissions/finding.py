@@ -21,6 +21,8 @@ FIXED_SEVERITY = {
     "duplicate": ERROR,
     "unknown": ERROR,
     "relation": ERROR,
+    # a changed past value may well be a correction: the reviewer asks, the file is not wrong
+    "revision": WARNING,
 }
 BINDING_DEPENDENT = frozenset({"attribute", "direction", "target", "outlier", "aggregate"})
 CATEGORIES = frozenset(FIXED_SEVERITY) | BINDING_DEPENDENT
@@ -41,6 +43,7 @@ CATEGORY_LABELS = {
     "target": "目标",
     "outlier": "异常值",
     "aggregate": "汇总",
+    "revision": "修订",
 }
 
 

@@ -16,6 +16,7 @@ FINDING_KEYS = {
 CATEGORIES = {
     "file", "structure", "missing", "type", "integer", "range", "scale", "duplicate", "unknown",
     "attribute", "relation", "direction", "target", "outlier", "aggregate",
+    "revision",  # DESIGN §10: a past value changed by a later report
 }  # fmt: skip
 
 

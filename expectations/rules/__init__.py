@@ -13,6 +13,7 @@ from expectations.rules import (
     period,
     relation,
     required,
+    revision,
     scale,
     target,
     unknown,
@@ -43,7 +44,7 @@ ROW_RULES: dict[str, Rule] = {
     )
 }
 TABLE_RULES: dict[str, TableRule] = {
-    rule.code: rule for rule in (period.RULE, completeness.RULE, districts.AGGREGATE)
+    rule.code: rule for rule in (period.RULE, completeness.RULE, revision.RULE, districts.AGGREGATE)
 }
 RULES: dict[str, Rule | TableRule] = {**ROW_RULES, **TABLE_RULES}
 

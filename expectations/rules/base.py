@@ -41,7 +41,9 @@ class TableRule:
     category: str
     level: int
     title: str
-    run: Callable  # (enriched table, catalog, submissions) → list[Finding]
+    run: Callable  # (enriched table, catalog, submissions[, history]) → list[Finding]
+    # Also handed values reported before this run (the service's earlier uploads).
+    uses_history: bool = False
 
 
 def number(value: float | None) -> str:
