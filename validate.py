@@ -161,12 +161,10 @@ def cmd_catalog(args: argparse.Namespace) -> int:
             print(json.dumps(document, ensure_ascii=False, indent=2))
         else:
             print(f"{loaded.catalog.name}（{loaded.catalog.jurisdiction}，版本 {loaded.version}）")
-            for ind in document["indicators"]:
-                target = ind["target"]
-                attr = "约束性" if ind["attribute"] == "binding" else "预期性"
+            for ind in loaded.catalog.indicators:
+                attr = "约束性" if ind.binding else "预期性"
                 print(
-                    f"  {ind['code']:<40} {ind['name']}（{ind['unit'] or '—'}） "
-                    f"{target['year']}年 {target['comparator']} {target['text']}  {attr}"
+                    f"  {ind.code:<40} {ind.name}（{ind.unit or '—'}） {ind.target_summary}  {attr}"
                 )
         return EXIT_OK
     from indicators.sources import source_problems, sources_folder
@@ -194,17 +192,21 @@ def catalog_document(loaded) -> dict:
     cat = loaded.catalog
     indicators = []
     for ind in cat.indicators:
-        target = {
-            "year": ind.target.year,
-            "value": ind.target.value,
-            "comparator": ind.target.comparator,
-            "text": ind.target.text,
-            "scope": ind.target.scope,
-        }
-        if ind.target.comparator == "range":
-            target["low"], target["high"] = ind.target.value, ind.target.high
-        if ind.target.comparator == "≈":
-            target["tolerance"] = ind.target.tolerance
+        target = None
+        if ind.target is not None:  # a count of streets has none
+            target = {
+                "year": ind.target.year,
+                "value": ind.target.value,
+                "comparator": ind.target.comparator,
+                "text": ind.target.text,
+                "scope": ind.target.scope,
+            }
+            if ind.target.units:
+                target["units"] = ind.target.units
+            if ind.target.comparator == "range":
+                target["low"], target["high"] = ind.target.value, ind.target.high
+            if ind.target.comparator == "≈":
+                target["tolerance"] = ind.target.tolerance
         indicators.append(
             {
                 "code": ind.code,
@@ -457,7 +459,7 @@ def cmd_template(args: argparse.Namespace) -> int:
             f"“{args.district}”不是{loaded.catalog.jurisdiction}的报送单位（可用：{units}）"
         )
     # Districts report the last complete year, and never past the plan's final target year.
-    last_target = max(i.target.year for i in loaded.catalog.indicators)
+    last_target = loaded.catalog.last_target_year
     year = args.year or min(datetime.date.today().year - 1, last_target)
     output = Path(args.output)
     if output.suffix.lower() != ".xlsx":

@@ -13,7 +13,12 @@ GROUP = ["file", "district", "indicator"]
 
 def catalog_frame(catalog: Catalog) -> pd.DataFrame:
     rows = []
+    names = {ind.code: ind.name for ind in catalog.indicators}
     for ind in catalog.indicators:
+        target = ind.target
+        if target is None:  # a count of streets: reported and checked as a count, no target
+            rows.append(_untargeted(ind))
+            continue
         rows.append(
             {
                 "indicator": ind.code,
@@ -40,9 +45,72 @@ def catalog_frame(catalog: Catalog) -> pd.DataFrame:
                     if ind.target.tolerance is not None
                     else abs(ind.target.value) * catalog.approx_tolerance
                 ),
+                "units_code": target.units,
+                "units_name": names.get(target.units) if target.units else None,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _untargeted(ind) -> dict:
+    return {
+        "indicator": ind.code,
+        "indicator_name": ind.name,
+        "kind": ind.kind,
+        "catalog_unit": ind.unit,
+        "lower": ind.lower_bound,
+        "upper": ind.upper_bound,
+        "whole": ind.whole,
+        "binding": ind.binding,
+        "direction": ind.direction,
+        "additive": ind.sums_across_districts,
+        "per_district": False,
+        "required": ind.required,
+        "catalog_baseline": ind.baseline.value if ind.baseline else np.nan,
+        "catalog_baseline_year": ind.baseline.year if ind.baseline else np.nan,
+        "catalog_target": np.nan,
+        "catalog_high": np.nan,
+        "catalog_comparator": None,
+        "catalog_target_year": np.nan,
+        "tolerance": np.nan,
+        "units_code": None,
+        "units_name": None,
+    }
+
+
+def _district_targets(enriched: pd.DataFrame) -> None:
+    """What the catalog's target asks of this district: the target itself, or for a target
+    set for each street (township) the target times the district's number of them, as the
+    district reports it (that year's count, else the latest in the file)."""
+    enriched["district_target"] = enriched["catalog_target"]
+    enriched["district_high"] = enriched["catalog_high"]
+    enriched["units_value"] = np.nan
+    sub_unit = enriched["units_code"].notna().to_numpy(bool)
+    if not sub_unit.any():
+        return
+    codes = set(enriched.loc[sub_unit, "units_code"].astype(object))
+    counted = enriched[
+        enriched["indicator"].isin(codes)
+        & enriched["role"].isin(["actual", "baseline"])
+        & enriched["value"].notna()
+        & ~enriched["impossible"]
+    ]
+    keys = ["file", "district", "indicator"]
+    counted = counted[[*keys, "year_num", "value"]].astype({k: object for k in keys})
+    counted = counted.sort_values("year_num")
+    same_year = counted.drop_duplicates([*keys, "year_num"]).set_index([*keys, "year_num"])
+    latest = counted.drop_duplicates(keys, keep="last").set_index(keys)
+    rows = enriched.loc[sub_unit, ["file", "district", "units_code", "year_num"]].astype(
+        {"file": object, "district": object, "units_code": object}
+    )
+    by_year = pd.MultiIndex.from_frame(rows)
+    by_file = pd.MultiIndex.from_frame(rows[["file", "district", "units_code"]])
+    units = same_year["value"].reindex(by_year).to_numpy(float)
+    fallback = latest["value"].reindex(by_file).to_numpy(float)
+    units = np.where(np.isnan(units), fallback, units)
+    enriched.loc[sub_unit, "units_value"] = units
+    for column, base in (("district_target", "catalog_target"), ("district_high", "catalog_high")):
+        enriched.loc[sub_unit, column] = enriched.loc[sub_unit, base].to_numpy(float) * units
 
 
 def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
@@ -93,6 +161,7 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         enriched[prefix] = np.where(has, value[safe], np.nan)
         enriched[f"{prefix}_year"] = np.where(has, year[safe], np.nan)
         enriched[f"{prefix}_cell"] = _text(np.where(has, cells[safe], None), enriched.index)
+    _district_targets(enriched)
     _path(enriched)
     _previous(enriched, group, value, year, cells, usable & np.isin(role, ["actual", "baseline"]))
     return enriched

@@ -56,7 +56,7 @@ def expectation_specs(catalog: Catalog) -> list[tuple[str, dict, dict]]:
         row_condition=f"indicator in {_quoted(codes)}")  # fmt: skip
     by_target_year: dict[int, list[str]] = {}
     for ind in catalog.indicators:
-        if ind.required:
+        if ind.required and ind.target is not None:
             by_target_year.setdefault(ind.target.year, []).append(ind.code)
     for year, group in sorted(by_target_year.items()):
         add(

@@ -144,6 +144,8 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
     for i, ind in enumerate(catalog.indicators):
         here = f"indicators[{i}]"
         target = ind.target
+        if target is None:  # a count of streets (townships): the model checked what it serves
+            continue
         upper = ind.upper_bound
         for field, value in (("value", target.value), ("high", target.high)):
             if value is None:
@@ -195,25 +197,50 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
     return problems
 
 
-# "每个县区…", "各县(区)…", "每个街道…": a target every district (or every street of it) meets.
-PER_DISTRICT_WORDING = re.compile(r"^(每个|各)(县|区|市|街道|乡镇|镇|社区)")
+# "每个县区…", "各县(区)…": a target every district meets; "每个街道…": every street of it.
+PER_DISTRICT_WORDING = re.compile(r"^(每个|各)(县|区|市)")
+PER_SUB_UNIT_WORDING = re.compile(r"^(每个|各|所有)(街道|乡镇|镇|社区)")
 
 
 def _scope_problems(here: str, ind) -> list[LintProblem]:
     """A target's scope must fit what the indicator counts and how the plan words it."""
     problems = []
     scope = ind.target.scope
-    worded_per_district = any(
-        PER_DISTRICT_WORDING.match(fold_name(text)) for text in (ind.name, ind.per or "")
-    )
-    if scope == "city" and worded_per_district:
+    texts = [fold_name(text) for text in (ind.name, *ind.aliases, ind.per or "")]
+    worded_per_district = any(PER_DISTRICT_WORDING.match(text) for text in texts)
+    worded_per_sub_unit = any(PER_SUB_UNIT_WORDING.match(text) for text in texts)
+    if scope == "city" and (worded_per_district or worded_per_sub_unit):
+        wanted = "each_sub_unit" if worded_per_sub_unit else "each_district"
         problems.append(
             LintProblem(
                 f"{here}.target.scope",
-                f"“{ind.name}”的目标针对每个区县（或其街道），scope 应为 each_district",
+                f"“{ind.name}”的目标针对每个区县（或其街道、乡镇），scope 应为 {wanted}",
             )
         )
-    if scope == "each_district" and ind.whole:
+    if worded_per_sub_unit and scope == "each_district" and ind.kind == "count":
+        problems.append(
+            LintProblem(
+                f"{here}.target.scope",
+                f"“{ind.name}”是每个街道（乡镇）的数量目标：区县的数量只有和它的街道（乡镇）个数"
+                "一起才能评判，scope 应为 each_sub_unit 并用 units 指明个数指标",
+            )
+        )
+    if scope == "each_sub_unit" and ind.kind != "count":
+        problems.append(
+            LintProblem(
+                f"{here}.kind",
+                "each_sub_unit 的目标按“数量 ≥ 每个单位的目标 × 单位个数”评判，"
+                "指标应为数量（count）",
+            )
+        )
+    if scope == "each_sub_unit" and ind.target.comparator not in ("≥", ">"):
+        problems.append(
+            LintProblem(
+                f"{here}.target.comparator",
+                "each_sub_unit 的目标是每个街道（乡镇）至少达到的数量，比较符应为 ≥ 或 >",
+            )
+        )
+    if scope in ("each_district", "each_sub_unit") and ind.whole:
         for field, value in (("value", ind.target.value), ("high", ind.target.high)):
             if value is not None and value != int(value):
                 problems.append(

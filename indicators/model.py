@@ -42,8 +42,12 @@ class Baseline(Strict):
     text: str | None = None
 
 
-Scope = Literal["city", "each_district"]
-SCOPE_LABELS: dict[str, str] = {"city": "全市", "each_district": "每个区县"}
+Scope = Literal["city", "each_district", "each_sub_unit"]
+SCOPE_LABELS: dict[str, str] = {
+    "city": "全市",
+    "each_district": "每个区县",
+    "each_sub_unit": "每个街道（乡镇）",
+}
 
 
 class Target(Strict):
@@ -59,9 +63,22 @@ class Target(Strict):
         default="city",
         description=(
             "city：全市合计或全市比率，不逐个评判区县；each_district：每个区县自己的数值都要达到"
-            "（各县区至少建有1所；每个街道1个 → 区县的“每街道个数”不低于 1）"
+            "（各县区至少建有1所）；each_sub_unit：每个街道（乡镇）都要达到，区县的数量按它填报的"
+            "街道（乡镇）个数评判（每个街道1个 → 不少于街道数 × 1）"
         ),
     )
+    units: str | None = Field(
+        default=None,
+        description="each_sub_unit：区县填报其街道（乡镇）个数的指标代码（该指标不设目标）",
+    )
+
+    @model_validator(mode="after")
+    def _units_with_sub_unit_scope(self) -> Target:
+        if self.scope == "each_sub_unit" and not self.units:
+            raise ValueError("scope 为 each_sub_unit 时须用 units 指明街道（乡镇）个数的指标")
+        if self.units and self.scope != "each_sub_unit":
+            raise ValueError("只有 scope 为 each_sub_unit 的目标才有 units")
+        return self
 
 
 class Relation(Strict):
@@ -86,7 +103,9 @@ class Indicator(Strict):
     maximum: float | None = None
     integer: bool | None = None
     baseline: Baseline | None = None
-    target: Target
+    # None only for the number of streets (townships) a district has: it has no target of its
+    # own, another indicator's each_sub_unit target is judged with it.
+    target: Target | None = None
     relations: tuple[Relation, ...] = ()
     additive: bool | None = Field(
         default=None, description="各区县数值相加等于全市数值（数量、金额相加；比率不相加）"
@@ -96,7 +115,7 @@ class Indicator(Strict):
 
     @model_validator(mode="after")
     def _range_has_high(self) -> Indicator:
-        if self.target.comparator == "range" and self.target.high is None:
+        if self.target and self.target.comparator == "range" and self.target.high is None:
             raise ValueError("区间目标必须给出 high")
         return self
 
@@ -107,11 +126,21 @@ class Indicator(Strict):
     def sets_target_for(self, year: int) -> bool:
         """The plan sets this indicator a target (or milestone) for `year`: only then is a
         district's target cell for that year required (template and checks share this)."""
-        return self.target.year == year
+        return self.target is not None and self.target.year == year
+
+    @property
+    def target_summary(self) -> str:
+        """One line for templates and reports: "2025年 2.6万张", "2022年 每个街道 1个"."""
+        if self.target is None:
+            return "不设目标（区县填报，用于评判按每个街道、乡镇设定的目标）"
+        scope = SCOPE_LABELS[self.target.scope] if self.target.scope != "city" else ""
+        return f"{self.target.year}年 {scope}{' ' if scope else ''}{self.target.text}"
 
     @property
     def judged_per_district(self) -> bool:
         """Each district's own value is held to the target (not only the city's sum or rate)."""
+        if self.target is None:
+            return False
         return self.target.scope != "city" or not self.sums_across_districts
 
     @property
@@ -167,6 +196,36 @@ class Catalog(Strict):
     )
     reporting_units: ReportingUnits
     indicators: tuple[Indicator, ...]
+
+    @model_validator(mode="after")
+    def _sub_unit_counts(self) -> Catalog:
+        """A target's `units` names a count without a target; such a count serves a target."""
+        by_code = {i.code: i for i in self.indicators}
+        served = set()
+        for ind in self.targeted:
+            units = ind.target.units
+            if units is None:
+                continue
+            counted = by_code.get(units)
+            if counted is None or counted.target is not None or counted.kind != "count":
+                raise ValueError(
+                    f"{ind.code} 的 units “{units}” 应为本指标体系中不设目标的数量指标"
+                    "（如街道个数）"
+                )
+            served.add(units)
+        for ind in self.indicators:
+            if ind.target is None and ind.code not in served:
+                raise ValueError(f"{ind.code} 没有目标，也不是任何目标的街道（乡镇）个数（units）")
+        return self
+
+    @property
+    def targeted(self) -> tuple[Indicator, ...]:
+        """The indicators the plan sets a target for (all but counts of streets or townships)."""
+        return tuple(i for i in self.indicators if i.target is not None)
+
+    @property
+    def last_target_year(self) -> int:
+        return max(i.target.year for i in self.targeted)
 
     def indicator(self, code: str) -> Indicator:
         return self._by_code()[code]

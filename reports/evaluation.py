@@ -6,10 +6,12 @@ import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from expectations.rules.base import meets
 from indicators import format_number
+from indicators.model import SCOPE_LABELS
 from submissions.finding import is_data_error
 
 if TYPE_CHECKING:
@@ -100,7 +102,7 @@ class Evaluation:
 
 
 def evaluation_year(catalog: Catalog, year: int | None) -> int:
-    return year or max(indicator.target.year for indicator in catalog.indicators)
+    return year or catalog.last_target_year
 
 
 def evaluate(outcome: Outcome, year: int | None = None) -> Evaluation:
@@ -120,7 +122,7 @@ def evaluate(outcome: Outcome, year: int | None = None) -> Evaluation:
     units = required_units + [u for u in catalog.reporting_units.optional if u in readable]
     found = Found(rows, catalog.approx_tolerance)
     indicators = []
-    for indicator in sorted(catalog.indicators, key=lambda i: not i.binding):  # binding first
+    for indicator in sorted(catalog.targeted, key=lambda i: not i.binding):  # binding first
         judged_year = min(indicator.target.year, year)
         indicators.append(
             _evaluate_indicator(indicator, judged_year, found, wrong_cells, units, required_units)
@@ -160,8 +162,8 @@ def _latest_rows(outcome: Outcome, wrong_cells: set) -> pd.DataFrame:
             rows.loc[blank, "file"], rows.loc[blank, "sheet"], rows.loc[blank, "cell"], strict=True
         )
     ]
-    keep = ~blank
-    keep[blank] = wrong
+    keep = ~blank.to_numpy(bool)
+    keep[blank.to_numpy(bool)] = np.array(wrong, dtype=bool)  # also when nothing is blank
     return rows[keep].drop_duplicates(["district", "indicator", "role", "year"], keep="last")
 
 
@@ -182,13 +184,25 @@ class Found:
         self.tolerance = tolerance
         self.cells: dict[tuple, object] = {}
         self.baselines: dict[tuple, object] = {}
+        self.latest_actual: dict[tuple, object] = {}
         for row in rows.itertuples(index=False):
             self.cells[(row.district, row.indicator, row.role, int(row.year))] = row
             if row.role == "baseline":
                 self.baselines[(row.district, row.indicator)] = row
+            elif row.role == "actual" and row.value == row.value:
+                before = self.latest_actual.get((row.district, row.indicator))
+                if before is None or int(row.year) > int(before.year):
+                    self.latest_actual[(row.district, row.indicator)] = row
 
     def get(self, district: str, indicator: str, role: str, year: int):
         return self.cells.get((district, indicator, role, year))
+
+    def count_of(self, district: str, indicator: str, year: int) -> float | None:
+        """A count the district reported for `year`, else its latest (streets rarely change)."""
+        row = self.get(district, indicator, "actual", year)
+        if row is None or row.value != row.value:
+            row = self.latest_actual.get((district, indicator))
+        return float(row.value) if row is not None and row.value == row.value else None
 
 
 def _evaluate_indicator(
@@ -202,6 +216,7 @@ def _evaluate_indicator(
     target = indicator.target
     tolerance = found.tolerance
     standings = []
+    city_asks: dict[str, float | None] = {}  # district → what the city's target asks of it
     for district in units:
         actual = found.get(district, indicator.code, "actual", year)
         own = found.get(district, indicator.code, "target", target.year)
@@ -209,12 +224,14 @@ def _evaluate_indicator(
         value = float(actual.value) if actual is not None and actual.value == actual.value else None
         is_wrong = actual is not None and (actual.file, actual.sheet, actual.cell) in wrong_cells
         own_value = float(own.value) if own is not None else None
+        city_asks[district] = target.value
+        if target.scope == "each_sub_unit":  # each street: times the district's streets
+            count = found.count_of(district, target.units, year)
+            city_asks[district] = None if count is None else target.value * count
         if own_value is not None:
             reference = own_value
-        elif indicator.judged_per_district:
-            reference = target.value
         else:
-            reference = None
+            reference = city_asks[district] if indicator.judged_per_district else None
         if is_wrong:
             standing, met = WRONG, None
         elif value is None:
@@ -268,7 +285,9 @@ def _evaluate_indicator(
         meeting = [
             s
             for s in usable
-            if s.value is not None and _meets(indicator, s.value, target.value, True, tolerance)
+            if s.value is not None
+            and city_asks[s.district] is not None
+            and _meets(indicator, s.value, city_asks[s.district], True, tolerance)
         ]
         evaluation.distribution = {
             "min": min(values),
@@ -371,6 +390,8 @@ def target_label(indicator: Indicator) -> str:
     if text.replace(".", "", 1).isdigit():
         comparator = "" if target.comparator == "=" else f"{target.comparator} "
         text = f"{comparator}{text}{indicator.unit or ''}"
+    if target.scope == "each_sub_unit":
+        text = f"{SCOPE_LABELS[target.scope]} {text}"
     return f"{target.year}年 {text}"
 
 

@@ -288,7 +288,7 @@ def _indicator_rows(
                 continue  # an optional indicator the district left blank
         actuals.sort(key=lambda e: e[1])
         base_value = baseline[2] if baseline else (ind.baseline.value if ind.baseline else None)
-        target_value = target[2] if target else ind.target.value
+        target_value = target[2] if target else (ind.target.value if ind.target else None)
         # a value with an error finding is neither progress nor a point on the chart
         usable = [e for e in actuals if e[2] == e[2] and e[4] not in wrong_cells]
         reported = [e for e in actuals if e[2] == e[2] or e[4] in wrong_cells]
@@ -315,8 +315,8 @@ def _indicator_rows(
                     }
                     for e in actuals
                 ],
-                "target": _shown(target_value) + ("" if target else "（全市）"),
-                "city_target": f"{ind.target.year}年 {ind.target.text}",
+                "target": _shown(target_value) + ("" if target or not ind.target else "（全市）"),
+                "city_target": ind.target_summary,
                 "chart": progress_chart(base_value, [(e[1], e[2]) for e in usable], target_value),
                 "progress": progress,
                 "progress_sort": progress_sort,

@@ -59,7 +59,7 @@ def district_view(catalog_id: str, district: str, rows: list[StoredSubmission]) 
                 if actual.get("year") == period:
                     reported.setdefault(indicator["code"], {})[period] = actual.get("shown")
     indicators = []
-    for indicator in catalog.indicators:
+    for indicator in catalog.targeted:
         by_period = reported.get(indicator.code, {})
         if not indicator.required and not by_period:
             continue

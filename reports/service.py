@@ -522,9 +522,7 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
         )
         if chosen is None:
             return render("error.html", 400, message="请选择报送单位。")
-        year = year or min(
-            datetime.date.today().year - 1, max(i.target.year for i in catalog.indicators)
-        )
+        year = year or min(datetime.date.today().year - 1, catalog.last_target_year)
         buffer = io.BytesIO()
         with tempfile.TemporaryDirectory() as folder:
             path = write_template(Path(folder) / "t.xlsx", catalog, chosen, year)

@@ -245,7 +245,9 @@ def _roles(
     baseline_years = np.array(
         [i.baseline.year if i.baseline else np.nan for i in catalog.indicators] or [np.nan]
     )
-    target_years = np.array([i.target.year for i in catalog.indicators] or [np.nan], dtype=float)
+    target_years = np.array(
+        [i.target.year if i.target else np.nan for i in catalog.indicators] or [np.nan], dtype=float
+    )
     baseline_year = np.where(known, baseline_years[position], np.nan)
     target_year = np.where(known, target_years[position], np.nan)
     has_report = ~np.isnan(reporting_year)

@@ -10,6 +10,9 @@ def district_share(catalog: Catalog) -> float:
     return 1.0 / max(1, len(catalog.reporting_units.required))
 
 
+SUB_UNITS = 8  # streets (or townships) of a sample district
+
+
 def plausible_values(catalog: Catalog, year: int, share: float | None = None) -> dict:
     """code → year → value for a district on track: a share of additive indicators, the city's
     own rates and percents, moving steadily from baseline to target."""
@@ -19,10 +22,16 @@ def plausible_values(catalog: Catalog, year: int, share: float | None = None) ->
     for indicator in catalog.indicators:
         if not indicator.required:
             continue
-        # a district's share of a citywide total; a target every district meets is its own
-        scale = (
-            share if indicator.sums_across_districts and indicator.target.scope == "city" else 1.0
-        )
+        if indicator.target is None:  # the district's number of streets: the same every year
+            values[indicator.code] = {y: SUB_UNITS for y, role in columns.years if role != "target"}
+            continue
+        # a district's share of a citywide total; a target every district meets is its own;
+        # a target for each street is met by one per street
+        scale = {
+            "city": share if indicator.sums_across_districts else 1.0,
+            "each_district": 1.0,
+            "each_sub_unit": SUB_UNITS,
+        }[indicator.target.scope]
         start, end = _endpoints(indicator)
         first_year = columns.years[0][0]
         row: dict[int, object] = {}

@@ -43,7 +43,7 @@ class Columns:
 
 def columns_for(catalog: Catalog, year: int) -> Columns:
     baselines = [i.baseline.year for i in catalog.indicators if i.baseline]
-    target_year = max(i.target.year for i in catalog.indicators)
+    target_year = catalog.last_target_year
     baseline_year = min(baselines) if baselines else None
     if baseline_year is not None and baseline_year >= year:
         baseline_year = None
@@ -196,10 +196,9 @@ def _validation(kind: str):
 
 
 def _definition(indicator: Indicator) -> str:
-    target = indicator.target
     lines = [
         f"{indicator.name}（{ATTRIBUTE_LABELS[indicator.attribute]}）",
-        f"目标：{target.year}年 {target.text}",
+        f"目标：{indicator.target_summary}",
         f"依据：{indicator.source.quote[:120]}",
     ]
     if indicator.baseline:
@@ -230,7 +229,7 @@ def _instructions(sheet, catalog: Catalog, district: str, year: int, columns: Co
         mark = "" if indicator.required else "〔选填〕"
         lines.append(
             f"{number}. {mark}{indicator.name}｜{indicator.unit or '—'}｜"
-            f"{ATTRIBUTE_LABELS[indicator.attribute]}｜{indicator.target.year}年{indicator.target.text}"
+            f"{ATTRIBUTE_LABELS[indicator.attribute]}｜{indicator.target_summary}"
         )
     for row, text in enumerate(lines, 1):
         sheet.cell(row, 1, text)

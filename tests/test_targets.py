@@ -9,6 +9,7 @@ import xlwt
 
 from indicators import load
 from indicators.catalog import lint_catalog
+from reports.evaluation import evaluate
 from submissions.samples import plausible_values
 from submissions.template import NOT_ASKED_COLOR, SHEET, columns_for, write_template
 from tests.conftest import pairs, rules_hit, run
@@ -19,7 +20,7 @@ ATTRIBUTES = {"binding": "约束性", "expected": "预期性"}
 
 def _reporting_year(catalog) -> int:
     """2023, or the plan's last target year when the plan ends before it (攀枝花: 2022)."""
-    return min(2023, max(i.target.year for i in catalog.indicators))
+    return min(2023, catalog.last_target_year)
 
 
 def _clerk_rows(catalog, district: str, year: int, changes: dict | None = None) -> list[list]:
@@ -166,13 +167,41 @@ def test_a_per_district_count_is_whole_and_at_least_the_target(tmp_path):
     assert pairs(one) == []
 
 
-def test_a_per_street_target_is_held_to_each_district(tmp_path):
-    # 到2022年，每个街道建设1个综合养老服务中心: the district's centres per street, ≥ 1
-    short = _lanzhou_changed(tmp_path, "s.xlsx", {("street_elderly_centers_per_street", 2022): 0.8})
-    cell = _cell_of(short, "street_elderly_centers_per_street", 2022)
-    assert (cell, "target") in pairs(short)
-    met = _lanzhou_changed(tmp_path, "m.xlsx", {("street_elderly_centers_per_street", 2022): 1})
+@pytest.mark.parametrize(
+    ("cid", "code"),
+    [("lanzhou", "street_elderly_centers"), ("panzhihua", "street_community_complexes")],
+)
+def test_a_per_street_target_is_judged_with_the_districts_number_of_streets(tmp_path, cid, code):
+    # 到2022年，每个街道建设1个综合养老服务中心: a district of 8 streets needs at least 8
+    loaded = load(cid)
+    district, year = (
+        loaded.catalog.reporting_units.required[0],
+        2022 if cid == "panzhihua" else 2023,
+    )
+
+    def checked(name, changes, streets=8):
+        years = [y for y, role in columns_for(loaded.catalog, year).years if role != "target"]
+        changes = {**{("streets", y): streets for y in years}, **changes}
+        rows = _clerk_rows(loaded.catalog, district, year, changes)
+        return run([_xlsx(tmp_path / name, rows)], loaded)
+
+    met = checked("met.xlsx", {(code, 2022): 8})
     assert pairs(met) == []
+    short = checked("short.xlsx", {(code, 2022): 7})
+    cell = _cell_of(short, code, 2022)
+    assert pairs(short) == [(cell, "target")]
+    finding = short.results[0].findings[0]
+    assert finding.expected.startswith("≥ 8") and "街道数 8" in finding.expected
+    # the same 8 centres in a district of 10 streets fall short; in one of 6 they are plenty
+    assert pairs(checked("ten.xlsx", {(code, 2022): 8}, streets=10)) == [(cell, "target")]
+    assert pairs(checked("six.xlsx", {(code, 2022): 8}, streets=6)) == []
+    # a count of streets is a count: 7.5 streets is an integer error, and nothing is judged on it
+    # the evaluation asks the same of the district: 1 × 8 streets
+    judged = next(e for e in evaluate(short, 2022).indicators if e.indicator.code == code)
+    standing = next(s for s in judged.districts if s.district == district)
+    assert (standing.value, standing.target, standing.met) == (7, 8, False)
+    half = checked("half.xlsx", {(code, 2022): 7}, streets=7.5)
+    assert (_cell_of(half, "streets", 2022), "integer") in pairs(half)
 
 
 def test_a_report_after_the_plan_period_is_warned_once_and_still_checked(tmp_path):
@@ -203,3 +232,28 @@ def test_lint_rejects_a_scope_that_does_not_fit():
     assert with_target() == set()
     assert f"{here}.target.scope" in with_target(scope="city")  # 每个县区… worded per district
     assert f"{here}.target.value" in with_target(value=1.5)  # a count each district has
+
+
+def test_lint_and_loading_reject_a_per_street_target_that_does_not_fit():
+    catalog = load("lanzhou").catalog
+    position = [i.code for i in catalog.indicators].index("street_elderly_centers")
+    indicator = catalog.indicators[position]
+    here = f"indicators[{position}]"
+
+    def problems(**changes):
+        changed = indicator.model_copy(update=changes)
+        indicators = (*catalog.indicators[:position], changed, *catalog.indicators[position + 1 :])
+        return {p.path for p in lint_catalog(catalog.model_copy(update={"indicators": indicators}))}
+
+    assert problems() == set()
+    per_district = indicator.target.model_copy(update={"scope": "each_district", "units": None})
+    assert f"{here}.target.scope" in problems(target=per_district)  # 每个街道… counted per district
+    assert f"{here}.kind" in problems(kind="percent")
+    # `units` must name a count without a target, and such a count must serve a target
+    data = catalog.model_dump()
+    data["indicators"][position]["target"]["units"] = "community_day_care_coverage"
+    with pytest.raises(ValueError, match="units"):
+        type(catalog).model_validate(data)
+    data["indicators"][position]["target"].update(scope="each_district", units=None)
+    with pytest.raises(ValueError, match="streets"):
+        type(catalog).model_validate(data)

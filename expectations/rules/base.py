@@ -62,6 +62,19 @@ def catalog_target_text(row) -> str:
     return comparator_text(row.catalog_comparator, row.catalog_target, row.catalog_high)
 
 
+def district_target_text(row) -> str:
+    """The catalog's target as it applies to this district: for a target set for each street
+    (township), the target times the district's count, with the arithmetic shown."""
+    if row.units_value != row.units_value or not isinstance(row.units_name, str):
+        return catalog_target_text(row)
+    unit = row.units_name.removesuffix("数").removesuffix("个")
+    total = comparator_text(row.catalog_comparator, row.district_target, row.district_high)
+    return (
+        f"{total}（每个{unit} {number(row.catalog_target)} × "
+        f"{row.units_name} {number(row.units_value)}）"
+    )
+
+
 def meets(value: pd.Series, comparator: pd.Series, target: pd.Series, high: pd.Series,
           tolerance: pd.Series) -> pd.Series:  # fmt: skip
     """Whether each value satisfies its target's comparator (≥ > ≤ < ≈ range =)."""

@@ -17,7 +17,7 @@ def _aggregate(t: pd.DataFrame, catalog, submissions) -> list:
     required_units = set(catalog.reporting_units.required)
     chosen = (t["role"] == "target") & t["value"].notna() & t["indicator"].notna()
     targets = t.loc[chosen, ["indicator", "year_num", "district", "value"]]
-    for ind in catalog.indicators:
+    for ind in catalog.targeted:
         if (
             not ind.sums_across_districts
             or ind.target.scope != "city"  # each district meets it: a sum says nothing

@@ -5,7 +5,7 @@ from submissions import Finding, severity_for
 
 
 def _run(t, catalog, submissions) -> list:
-    last = max(indicator.target.year for indicator in catalog.indicators)
+    last = catalog.last_target_year
     findings = []
     for submission in submissions:
         if submission.unreadable or submission.year is None or submission.year <= last:

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from expectations.rules.base import Rule, catalog_target_text, meets, number
+from expectations.rules.base import Rule, district_target_text, meets, number
 
 
 def _below_city_passes(t: pd.DataFrame, catalog) -> pd.Series:
@@ -16,7 +16,7 @@ def _below_city_passes(t: pd.DataFrame, catalog) -> pd.Series:
     result = pd.Series(True, index=t.index)
     rows = t[applies]
     ok = meets(
-        rows["value"], rows["catalog_comparator"], rows["catalog_target"], rows["catalog_high"],
+        rows["value"], rows["catalog_comparator"], rows["district_target"], rows["district_high"],
         rows["tolerance"],
     )  # fmt: skip
     result[rows.index[~ok.to_numpy()]] = False
@@ -26,7 +26,7 @@ def _below_city_passes(t: pd.DataFrame, catalog) -> pd.Series:
 def _below_city_describe(row, extra: dict) -> tuple[str, str]:
     return number(
         row.value
-    ), f"{catalog_target_text(row)}（{int(row.catalog_target_year)}年全市约束性目标）"
+    ), f"{district_target_text(row)}（{int(row.catalog_target_year)}年全市约束性目标）"
 
 
 def _unmet_passes(t: pd.DataFrame, catalog) -> pd.Series:
@@ -36,7 +36,11 @@ def _unmet_passes(t: pd.DataFrame, catalog) -> pd.Series:
     use_catalog = own.isna() & t["per_district"].fillna(False).astype(bool)
     in_target_year = (t["role"] == "actual") & (t["year_num"] == t["catalog_target_year"])
     catalog_ok = meets(
-        t["value"], t["catalog_comparator"], t["catalog_target"], t["catalog_high"], t["tolerance"]
+        t["value"],
+        t["catalog_comparator"],
+        t["district_target"],
+        t["district_high"],
+        t["tolerance"],
     )
     rising = t["direction"] != "decrease"
     own_ok = (
@@ -51,7 +55,7 @@ def _unmet_describe(row, extra: dict) -> tuple[str, str]:
     if row.own_target == row.own_target and row.own_target_year == row.year_num:
         verb = "≥" if row.direction != "decrease" else "≤"
         return number(row.value), f"{verb} 本区县目标 {number(row.own_target)}"
-    return number(row.value), catalog_target_text(row)
+    return number(row.value), district_target_text(row)
 
 
 BELOW_CITY = Rule(
