@@ -107,7 +107,7 @@ def build_parser() -> Parser:
     passwd.add_argument("name", metavar="NAME")
     passwd.add_argument("--password-stdin", action="store_true", required=True)
 
-    catalog = commands.add_parser("catalog", help="指标体系：list / show / lint")
+    catalog = commands.add_parser("catalog", help="指标体系：list / show / lint / draft")
     sub = catalog.add_subparsers(dest="action", required=True, parser_class=Parser)
     sub.add_parser("list", help="列出全部指标体系")
     show = sub.add_parser("show", help="显示一个指标体系")
@@ -120,6 +120,17 @@ def build_parser() -> Parser:
         metavar="DIR",
         help="规划原文目录：核对原文的 SHA-256 和每条引文（缺省 $VALIDATE_SEEDS_DIR）",
     )
+    draft = sub.add_parser("draft", help="从规划原文（txt/html/docx/pdf）起草指标体系 YAML")
+    draft.add_argument("plan", metavar="PLAN")
+    draft.add_argument(
+        "--id", required=True, dest="catalog_id", metavar="ID", help="新指标体系的 ID"
+    )
+    draft.add_argument("--name", metavar="NAME", help="指标体系名称（缺省取原文标题）")
+    draft.add_argument(
+        "--districts", metavar="甲区,乙区", help="应报送的区县，逗号分隔（缺省留待填写）"
+    )
+    draft.add_argument("-o", "--output", metavar="FILE.yaml", help="缺省写到当前目录的 ID.yaml")
+    draft.add_argument("--review", metavar="FILE.html", help="写出核对页：原文高亮与起草条目对照")
     return parser
 
 
@@ -154,6 +165,8 @@ def cmd_catalog(args: argparse.Namespace) -> int:
             cat = loaded.catalog
             print(f"{cid}\t{cat.jurisdiction}\t{len(cat.indicators)} 项指标\t{cat.name}")
         return EXIT_OK
+    if args.action == "draft":
+        return cmd_draft(args)
     if args.action == "show":
         loaded = load(args.id)
         document = catalog_document(loaded)
@@ -178,14 +191,80 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     failed = False
     for target in targets:
         problems = lint(target)
-        if not problems and folder.is_dir():
-            problems = source_problems(load(target).catalog, folder)
+        # a drafted catalog's plan may lie beside it; a bundled one's is in the seeds folder
+        here = Path(target).parent if Path(target).suffix in (".yaml", ".yml") else None
+        beside = not problems and here is not None and (here / load(target).catalog.seed).is_file()
+        if not problems and (beside or (here is None and folder.is_dir())):
+            problems = source_problems(load(target).catalog, here if beside else folder)
         for problem in problems:
             print(f"{target}: {problem}")
         failed = failed or bool(problems)
         if not problems:
             print(f"{target}: 没有问题")
     return EXIT_ERRORS if failed else EXIT_OK
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    """Read the plan in a child process (a crafted .docx or .pdf costs only the child), draft,
+    write the YAML and the review page."""
+    import re
+
+    import yaml
+
+    from indicators import CatalogError
+    from indicators.drafting import catalog_document as drafted_document
+    from indicators.drafting import draft
+    from indicators.model import Catalog
+    from indicators.plans import read_plan
+    from submissions.isolation import Failure, Job, Pool
+    from submissions.limits import Limits
+    from submissions.output import write_text
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", args.catalog_id):
+        raise UsageError(f"ID “{args.catalog_id}”只能用小写字母、数字和下划线，并以字母开头")
+    plan_path = Path(args.plan)
+    if not plan_path.is_file():
+        raise UsageError(f"找不到规划文件：{plan_path}")
+    pool = Pool(Limits.from_environment(), size=1)
+    try:
+        [plan] = pool.run([Job(read_plan, (plan_path,))])
+    finally:
+        pool.close()
+    if isinstance(plan, Failure):
+        raise CatalogError(f"{plan_path.name}：{plan.reason}")
+    result = draft(plan.text)
+    districts = tuple(
+        d.strip() for d in (args.districts or "").replace("，", ",").split(",") if d.strip()
+    )
+    document = drafted_document(
+        result,
+        catalog_id=args.catalog_id,
+        seed=plan.name,
+        seed_sha256=plan.sha256,
+        name=args.name,
+        districts=districts,
+    )
+    Catalog.model_validate(document)  # what is written loads
+    output = Path(args.output) if args.output else Path(f"{args.catalog_id}.yaml")
+    header = (
+        f"# 由 validate.py catalog draft 从《{plan.name}》起草（{len(result.targets)} 项目标）。\n"
+        "# 标有 review 的条目待人工确认：核对原文后改正并删去 review，"
+        "直到 validate.py catalog lint 本文件没有问题。\n"
+    )
+    body = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+    write_text(output, header + body)
+    _log(f"起草了 {len(result.targets)} 项目标、{len(result.goals)} 条相对或定性目标 → {output}")
+    if args.review:
+        from reports.draft_page import write_draft_page
+
+        review_path = write_draft_page(Path(args.review), result, document)
+        _log(f"核对页：{review_path}")
+    pending = sum(1 for i in document["indicators"] if i.get("review")) + len(
+        document.get("review", [])
+    )
+    if pending:
+        _log(f"{pending} 处待人工确认（validate.py catalog lint {output} 列出）")
+    return EXIT_OK
 
 
 def catalog_document(loaded) -> dict:

@@ -185,7 +185,18 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
         if ind.kind == "rate" and not ind.per:
             problems.append(LintProblem(f"{here}.per", "比率指标须写明分母（per）"))
         problems.extend(_scope_problems(here, ind))
+    for note in catalog.review:
+        problems.append(LintProblem("review", f"待人工确认：{note}（确认后删去这一条）"))
+    for i, ind in enumerate(catalog.indicators):
+        for note in ind.review:
+            problems.append(
+                LintProblem(
+                    f"indicators[{i}].review", f"“{ind.name}”待人工确认：{note}（确认后删去这一条）"
+                )
+            )
     units = catalog.reporting_units
+    if not units.required:
+        problems.append(LintProblem("reporting_units.required", "没有报送单位：请填写应报送的区县"))
     seen = set()
     for group in ("required", "optional"):
         for k, unit in enumerate(getattr(units, group)):

@@ -112,6 +112,9 @@ class Indicator(Strict):
     )
     required: bool = Field(default=True, description="区县必须填报；只在全市层面考核的指标为 false")
     source: Source
+    review: tuple[str, ...] = Field(
+        default=(), description="起草时无法从原文确定、待人工确认的事项；确认后删去（lint 会列出）"
+    )
 
     @model_validator(mode="after")
     def _range_has_high(self) -> Indicator:
@@ -196,6 +199,7 @@ class Catalog(Strict):
     )
     reporting_units: ReportingUnits
     indicators: tuple[Indicator, ...]
+    review: tuple[str, ...] = Field(default=(), description="整个指标体系待人工确认的事项")
 
     @model_validator(mode="after")
     def _sub_unit_counts(self) -> Catalog:

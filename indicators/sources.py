@@ -53,7 +53,7 @@ def source_problems(catalog: Catalog, folder: Path) -> list[LintProblem]:
                 f"原文已改变：记录的 SHA-256 为 {catalog.seed_sha256}，现在的文件为 {digest}",
             )
         )
-    text = content.decode("utf-8", errors="replace")
+    text = _plan_text(path, content)
     for position, indicator in enumerate(catalog.indicators):
         here = f"indicators[{position}].source"
         if indicator.source.seed != catalog.seed:
@@ -64,3 +64,20 @@ def source_problems(catalog: Catalog, folder: Path) -> list[LintProblem]:
             if fragment not in text:
                 problems.append(LintProblem(f"{here}.quote", f"原文中找不到“{fragment[:60]}”"))
     return problems
+
+
+def _plan_text(path: Path, content: bytes) -> str:
+    """The text quotes are taken from: the file itself when it is UTF-8 text, else what the
+    drafting reads from it (GB18030 text, a web page, a Word file, a PDF)."""
+    if path.suffix.lower() == ".txt":
+        try:
+            return content.decode("utf-8").replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            pass
+    from indicators.catalog import CatalogError
+    from indicators.plans import read_plan
+
+    try:
+        return read_plan(path).text
+    except CatalogError:
+        return ""

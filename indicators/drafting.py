@@ -1,0 +1,988 @@
+"""Drafting a catalog from a plan's own text: every quantified target found, with its sentence."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, replace
+
+from indicators.model import split_unit
+from indicators.notation import normalise, parse
+
+# --- what the plan's words mean ---------------------------------------------------------------
+
+UNITS = "|".join(
+    "个百分点 平方米 人次 万元 亿元 千元 张 个 家 所 处 名 人 岁 元 座 户 项 床 间 套 支 条 批 "
+    "次 天".split()
+)
+_NUMBER = r"\d+(?:\.\d+)?"
+# a quantity as plans write it: a comparator word, a number or range, 万/亿, a unit, a qualifier
+VALUE_RE = re.compile(
+    r"(?P<before>不低于|不少于|不小于|至少|力争达到|达到|达|不高于|不超过|超过|高于|稳定在|保持在|约)?"
+    rf"(?P<number>{_NUMBER}(?:\s*[千万亿])?(?:\s*[~～\-—至到]\s*{_NUMBER})?)\s*"
+    r"(?P<multiplier>[千万亿])?\s*"
+    rf"(?P<unit>%|‰|{UNITS})"
+    r"(?P<after>及以上|以上|左右|以下|以内)?"
+)
+YEAR_RE = re.compile(
+    r"(?P<until>到|至|截至|截止|截止到)?\s*(?P<year>20\d{2})\s*年(?P<end>底|末)?(?P<before>前)?"
+)
+PERIOD_END = {"十四五": 2025, "十五五": 2030, "十三五": 2020}
+PLAN_PERIOD_RE = re.compile(r"(20\d{2})\s*[-—–~至到]\s*(20\d{2})\s*年")
+# a number that belongs to a name: "3岁以下婴幼儿", "0.5万-1.2万人口规模", "每百户", "每千名"
+PART_OF_NAME = re.compile(
+    r"^(?:口|人口|周岁|岁以下|岁以上|户以上|张以上床位|名以上|以下婴幼儿|以下的)"
+)
+PAST_WORDS = ("已建成", "已达到", "已经", "现有", "目前", "截至", "截止", "累计已", "已有", "已")
+RELATIVE_GOALS = re.compile(
+    r"提高\s*\d+(?:\.\d+)?\s*个百分点|提升\s*\d+(?:\.\d+)?\s*个百分点|翻一番|翻番|"
+    r"(?:增长|增加|提高|下降|降低)\s*\d+(?:\.\d+)?\s*%|全覆盖|普遍建立|基本建立|基本覆盖|"
+    r"明显提升|显著提升|明显提高|显著提高|稳步提升|持续提升|逐步提高"
+)
+EACH_DISTRICT_RE = re.compile(r"(每个|各)(县区|县\(区\)|区县|县\(市、区\)|县市区|区市|区\(市\)|县)")
+EACH_SUB_UNIT_RE = re.compile(r"(每个|各|所有)(街道|乡镇|镇街)")
+# words before a name that are not part of it
+LEADING_WORDS = re.compile(
+    r"^(?:[,，、;；:：\s]|其中|同时|并|和|及|以及|全市|全省|全区|全州|我市|我省|本市|"
+    r"力争|争取|确保|实现|切实保障|切实|保障|逐步|基本|进一步|努力|推动|推进|加快|要|使|让|"
+    r"在|对|将|按照|按|年度|总体|创建|建成|建设|培育|打造|开办|"
+    r"(?:到|至)?\s*20\d{2}\s*年(?:底|末)?(?:前)?|“?十[三四五]五”?(?:期间|末)?)+"
+)
+TRAILING_WORDS = re.compile(r"(?:总体|均|分别|累计|稳定在|保持在|力争|达到|达|为|要|的比例为)+$")
+COUNT_VERBS = re.compile(
+    r"(?:新建|建设|建成|创建|培育|打造|推进|开办|培养培训|培养|培训|配备|建有|设立|完成|"
+    r"吸纳|新增|增加|引进|扶持|认定|评选|建立|发展|组建|举办|开展)$"
+)
+RATE_KINDS = {"%": "percent", "‰": "rate", "个百分点": "percent"}
+COUNT_UNITS = {"张", "个", "家", "所", "处", "名", "人", "人次", "座", "户", "项", "床", "间", "套",
+               "支", "条", "批", "次"}  # fmt: skip
+DOMAIN_WORDS = (("托育", "托育"), ("婴幼儿", "托育"), ("托位", "托育"), ("入托", "托育"),
+                ("新生儿", "托育"), ("儿童", "托育"), ("老年", "养老"), ("养老", "养老"),
+                ("特困", "养老"), ("护理", "养老"), ("失能", "养老"), ("敬老", "养老"))  # fmt: skip
+SECTION_RE = re.compile(
+    r"^[一二三四五六七八九十]+、|^\([一二三四五六七八九十]+\)|^（[一二三四五六七八九十]+）"
+)
+
+
+@dataclass(frozen=True)
+class DraftTarget:
+    name: str
+    unit: str | None
+    kind: str
+    year: int
+    comparator: str
+    value: float
+    high: float | None
+    text: str  # the quantity as the plan writes it ("2.6万张", "55%以上")
+    scope: str
+    quote: str  # the sentence or table row, word for word
+    start: int  # where the quantity is in the plan text (for the review page)
+    end: int
+    domain: str
+    per: str | None = None
+    baseline: tuple[int, float] | None = None
+    attribute: str | None = None  # from a table's 指标属性 column
+    review: tuple[str, ...] = ()
+    source: str = "text"  # "text" or "table"
+    quote_start: int = 0
+    quote_end: int = 0
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A relative or unquantified goal: a person decides whether and how it becomes a target."""
+
+    words: str
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass
+class Draft:
+    text: str
+    title: str
+    jurisdiction: str | None
+    first_year: int | None
+    final_year: int
+    targets: list[DraftTarget] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    unread: list[tuple[int, int]] = field(default_factory=list)  # sentences with a year and a
+    # number that gave no target: where a person should read
+
+
+# --- sentences --------------------------------------------------------------------------------
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: ends at 。；! ? or a line break."""
+    spans = []
+    start = 0
+    for match in re.finditer(r"[。！!？?\n]", text):
+        end = match.start()
+        if text[start:end].strip():
+            spans.append(_trimmed(text, start, end))
+        start = match.end()
+    if text[start:].strip():
+        spans.append(_trimmed(text, start, len(text)))
+    return spans
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Parts of a sentence between semicolons: what a target quotes."""
+    spans, begin = [], start
+    for match in re.finditer(r"[；;]", text[start:end]):
+        spans.append(_trimmed(text, begin, start + match.start()))
+        begin = start + match.end()
+    spans.append(_trimmed(text, begin, end))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Parts of a sentence between commas (a comma inside a number is not a break)."""
+    spans = []
+    begin = start
+    for match in re.finditer(r"[,，]", text[start:end]):
+        at = start + match.start()
+        if at > 0 and text[at - 1].isdigit() and at + 1 < end and text[at + 1].isdigit():
+            continue
+        spans.append((begin, at))
+        begin = at + 1
+    spans.append((begin, end))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+# --- the plan as a whole ----------------------------------------------------------------------
+
+
+def plan_years(text: str, title: str) -> tuple[int | None, int]:
+    """The plan period from its title ("2022-2025年", "十四五"), else the latest 到20XX年."""
+    head = title
+    period = PLAN_PERIOD_RE.search(head)
+    if period:
+        return int(period.group(1)), int(period.group(2))
+    for words, year in PERIOD_END.items():
+        if words in head:
+            return year - 4, year
+    targets = [
+        int(m.group("year")) for m in YEAR_RE.finditer(text) if m.group("until") in ("到", "至")
+    ]
+    return None, max(targets) if targets else 2030
+
+
+TITLE_WORDS = re.compile(r"方案|规划|意见|措施|计划|办法|纲要")
+
+
+def plan_title(text: str) -> str:
+    """The plan's name: a "标题:" line, else the first short line naming a 方案/规划/意见…
+    (inside 《》 when it is quoted there), else the first 《…方案》 at the top."""
+    lines = [line.strip() for line in text.splitlines()[:40] if line.strip()]
+    for line in lines:
+        if line.startswith(("标题:", "标题：")):
+            return _bare_title(line[3:].strip())
+    for index, line in enumerate(lines[:15]):
+        metadata = re.match(r"^[\u4e00-\u9fff\s]{2,8}[:：]", line)
+        if len(line) <= 80 and TITLE_WORDS.search(line) and not metadata:
+            quoted = re.search(r"《([^》]+)》", line)
+            if quoted and TITLE_WORDS.search(quoted.group(1)):
+                return quoted.group(1)
+            title = line.split(">")[-1].strip()
+            previous = lines[index - 1] if index else ""
+            if (
+                len(title) < 12
+                and previous
+                and len(previous) <= 30
+                and not re.search(r"[,，。:：;；]", previous)
+            ):
+                title = previous + title  # a title broken over two lines
+            return _bare_title(title)
+    quoted = re.search(r"《([^》]{4,60}(?:方案|规划|意见|措施|计划))》", text[:3000])
+    return quoted.group(1) if quoted else ""
+
+
+def _bare_title(title: str) -> str:
+    """ "…办公室关于印发烟台市…方案(2022-2025年)的通知" → "烟台市…方案(2022-2025年)"."""
+    if "印发" in title:
+        title = title.split("印发")[-1]
+    return re.sub(r"的通知$", "", title).strip("《》 ")
+
+
+def plan_jurisdiction(title: str) -> str | None:
+    found = re.search(r"([\u4e00-\u9fff]{2,8}?(?:自治区|省|市|自治州|州|县|区))", title)
+    if not found:
+        return None
+    name = found.group(1)
+    for prefix in ("关于印发", "关于", "印发"):
+        if prefix in name:
+            name = name.split(prefix)[-1]
+    return name if len(name) >= 2 else None
+
+
+def draft(text: str) -> Draft:
+    """Every target the plan's text states, its relative goals, and the sentences to read."""
+    shown = text.replace("\r\n", "\n").replace("\r", "\n")
+    reading = _readable(shown)  # same length as `shown`: positions and quotes carry over
+    title = plan_title(shown)
+    first_year, final_year = plan_years(reading, title)
+    jurisdiction = plan_jurisdiction(title)
+    result = Draft(shown, title, jurisdiction, first_year, final_year)
+    table_spans = _tables(reading, result, final_year)
+    domain = None
+    for start, end in sentences(reading):
+        if any(a <= start < b for a, b in table_spans):
+            continue
+        sentence = reading[start:end]
+        if SECTION_RE.match(sentence):
+            domain = _domain(sentence) or domain
+        found = _sentence_targets(reading, start, end, final_year, domain)
+        result.targets.extend(found)
+        for goal in RELATIVE_GOALS.finditer(sentence):
+            result.goals.append(
+                Goal(goal.group(), shown[start:end], start + goal.start(), start + goal.end())
+            )
+        if not found and YEAR_RE.search(sentence) and VALUE_RE.search(sentence):
+            result.unread.append((start, end))
+    targets = [
+        replace(t, quote=shown[t.quote_start : t.quote_end]) if t.source == "text" else t
+        for t in result.targets
+    ]
+    targets = [_without_place(t, jurisdiction) for t in targets]
+    result.targets = _distinct(_with_baselines(targets, reading))
+    return result
+
+
+def _readable(text: str) -> str:
+    """What the parser reads: "l个" typed for "1个" (a letter for a digit, as in 柳州's plan)
+    read as 1; every replacement keeps the length, so positions stay those of the plan."""
+    return re.sub(r"(?<=[\u4e00-\u9fff])[lI](?=[个家所名处张])", "1", text)
+
+
+def _without_place(target: DraftTarget, jurisdiction: str | None) -> DraftTarget:
+    name = target.name
+    for place in filter(None, (jurisdiction, "全市", "全省", "全区", "全州")):
+        if name.startswith(place) and len(name) > len(place) + 1:
+            name = name[len(place) :]
+    return replace(target, name=name) if name != target.name else target
+
+
+def _distinct(targets: list[DraftTarget]) -> list[DraftTarget]:
+    """One entry per target: a plan printed twice on its page, or a table target the text
+    repeats ("到2025年,分批次创建50处市级示范性综合托育机构" beside the table's 50)."""
+    kept: list[DraftTarget] = []
+    for target in sorted(targets, key=lambda t: t.source != "table"):
+        duplicate = False
+        for other in kept:
+            if (other.year, other.comparator, other.value, other.high) != (
+                target.year, target.comparator, target.value, target.high
+            ):  # fmt: skip
+                continue
+            similar = difflib.SequenceMatcher(None, other.name, target.name).ratio()
+            repeats_table = other.source == "table" and target.source == "text"
+            if other.name == target.name or (repeats_table and similar >= 0.5):
+                duplicate = True
+                break
+        if not duplicate:
+            kept.append(target)
+    kept.sort(key=lambda t: t.start)
+    return kept
+
+
+def _domain(text: str) -> str | None:
+    for word, domain in DOMAIN_WORDS:
+        if word in text:
+            return domain
+    return None
+
+
+# --- running text -----------------------------------------------------------------------------
+
+# the sentence tells of the past: its figures are baselines, not targets
+PAST_SENTENCE = re.compile(r"据统计|以来|统计显示|截至|截止|同比|比上年|较上年")
+# "2016年至2020年" is a span of past years, not "到2020年"
+SPAN_RE = re.compile(r"20\d{2}\s*年\s*(?:至|到|-|—)\s*20\d{2}\s*年")
+BEYOND_PLAN = re.compile(r"中长期|远期|远景|2035年")
+
+
+def _target_year(mention: re.Match, clause: str) -> bool:
+    if SPAN_RE.search(clause[max(0, mention.start() - 8) : mention.end()]):
+        return False
+    if mention.group("until") in ("截至", "截止", "截止到"):
+        return False  # "截至2025年底": a figure of the past
+    if re.search(r"(?:从|由)\s*$", clause[: mention.start()]):
+        return False  # "由2025年的65%提高到75%": where it starts
+    return bool(mention.group("until") in ("到", "至") or mention.group("before")
+                or mention.group("end"))  # fmt: skip
+
+
+def _sentence_targets(text: str, start: int, end: int, final_year: int, domain) -> list:
+    sentence = text[start:end]
+    years = [int(m.group("year")) for m in YEAR_RE.finditer(sentence) if _target_year(m, sentence)]
+    period = next((y for w, y in PERIOD_END.items() if w in sentence), None)
+    if not years and PAST_SENTENCE.search(sentence):
+        return []
+    if not years and period is None and not _has_comparator(sentence):
+        return []
+    found = []
+    current = years[0] if years else (period or final_year)
+    for seg_start, seg_end in segments(text, start, end):
+        for a, b in clauses(text, seg_start, seg_end):
+            clause = text[a:b]
+            bare = [m for m in YEAR_RE.finditer(clause) if m.group("until") is None]
+            for mention in YEAR_RE.finditer(clause):
+                if _target_year(mention, clause) or (
+                    len(bare) == 1 and mention.start() == bare[0].start()
+                    and not SPAN_RE.search(clause)
+                    and not re.search(r"(?:从|由)\s*$", clause[: mention.start()])
+                ):  # fmt: skip
+                    current = int(mention.group("year"))
+            if BEYOND_PLAN.search(clause):
+                continue  # a long-term aim beyond this plan
+            previous = found[-1].name if found else None
+            found.extend(
+                _clause_targets(text, a, b, (seg_start, seg_end), current, domain, previous)
+            )
+    return found
+
+
+def _has_comparator(sentence: str) -> bool:
+    for match in VALUE_RE.finditer(sentence):
+        if match.group("before") or match.group("after") or match.group("unit") in ("%", "‰"):
+            return True
+        if COUNT_VERBS.search(sentence[: match.start()].rstrip()):
+            return True  # "推进10个…重大项目", "建设5个…"
+        if re.search(r"[~～\-—至到]", match.group("number")):
+            return True
+    return False
+
+
+def _is_past(before: str) -> bool:
+    """ "已建成…2万张", "现有…": a figure of the past (a baseline), not a target."""
+    past = re.search(r"(?:已经|已)(?:建成|达到|达|有|完成|实现|建有|累计)([^,，]{0,10})$", before)
+    if past and not re.search(r"按照|按|标准|要求", past.group(1)):
+        return True
+    return _clean_name(before).startswith(("截至", "截止", "现有", "目前"))
+
+
+def _values(clause: str) -> list[re.Match]:
+    values = []
+    for match in VALUE_RE.finditer(clause):
+        rest = clause[match.end() :]
+        if match.group("unit") == "岁" and not match.group("before"):
+            if rest[:1] and rest[:1] not in ",，。；;":
+                continue  # "3岁以下婴幼儿", "60岁以上老年人": part of the name
+        if PART_OF_NAME.match(rest):
+            continue
+        if match.group("unit") == "项" and re.match(
+            r"[\u4e00-\u9fff]{0,4}(指标|任务|措施|行动|工程)", rest
+        ):
+            continue  # "提出以下25项具体发展指标": how the plan is organised
+        before = clause[: match.start()]
+        if re.search(r"[-—~至]\s*$", before) and re.search(r"\d\s*[万千]?\s*[-—~至]\s*$", before):
+            continue  # the second half of "0.5万-1.2万"
+        if re.search(r"(?:从|由)\s*(?:20\d{2}\s*年(?:底|末)?的?)?\s*$", before):
+            continue  # "由X提高到Y": X is where it starts
+        if (
+            re.search(r"(?:增长|增加|提高|提升|下降|降低|减少)\s*$", before)
+            or match.group("unit") == "个百分点"
+        ):
+            continue  # "增长10%", "提高5个百分点": relative, listed as a goal for a person
+        values.append(match)
+    return values
+
+
+def _clause_targets(text, a, b, quoted, year, domain, previous=None) -> list[DraftTarget]:
+    clause = text[a:b]
+    values = [v for v in _values(clause) if not _is_past(clause[: v.start()])]
+    if not values:
+        return []
+    start_value = _starting_value(clause)
+
+    def made(match, name):
+        target = _target(text, a, match, name, quoted, year, domain)
+        if target is not None and start_value is not None and start_value[1] is not None:
+            target = replace(target, baseline=start_value)
+        return target
+
+    # "A、B均达到100%", "A、B分别达到X、Y": one target per name
+    lead = clause[: values[0].start()]
+    if re.search(r"均|分别", lead):
+        names_part = re.split(r"均|分别", lead)[0]
+        names = [n for n in (_clean_name(n) for n in re.split(r"[、]", names_part)) if n]
+        if len(names) > 1:
+            shared = _shared_tail(names)
+            chosen = values if len(values) == len(names) else [values[0]] * len(names)
+            targets = [made(match, name + shared if name != names[-1] else name)
+                       for name, match in zip(names, chosen, strict=True)]  # fmt: skip
+            return [t for t in targets if t is not None]
+    share = values[0]
+    after = clause[share.end() :]
+    if share.group("unit") == "%" and after.startswith("的"):
+        # "90%以上的社区建有多功能日间照料机构": the share of those that do
+        name = _share_name(after[1:], clause[: share.start()])
+        target = made(share, name) if name else None
+        return [target] if target else []
+    # "培养培训60名养老院院长、600名养老护理员": a list after one verb
+    targets = []
+    for index, match in enumerate(values):
+        before = clause[values[index - 1].end() : match.start()] if index else lead
+        upto = values[index + 1].start() if index + 1 < len(values) else len(clause)
+        after = clause[match.end() : upto]
+        if index and (not before.strip(" 、和及") or COUNT_VERBS.search(lead.rstrip())):
+            before = lead  # "培养培训60名院长、600名护理员": the list's one verb
+        name = _name_for(before, after, match)
+        opening = re.search(r"(?:从|由)\s*(?:20\d{2}|\d)", lead)
+        if start_value is not None and opening:
+            name = _clean_name(lead[: opening.start()]) or name  # "健康管理率由65%提高到75%"
+        if (
+            name is None
+            and previous
+            and not _clean_name(before.replace("年", "")).strip("0123456789到至")
+        ):
+            name = previous  # "到2022年达到50%，到2025年达到80%": the same indicator's milestones
+        if name and len(name) <= 40 and "《" not in name:
+            target = made(match, name)
+            if target is not None:
+                targets.append(target)
+    return targets
+
+
+def _starting_value(clause: str) -> tuple[int | None, float | None] | None:
+    """ "由2025年的65%提高到75%": where the indicator starts, with its year if written."""
+    start = re.search(
+        r"(?:从|由)\s*(?:(20\d{2})\s*年(?:底|末)?的?)?\s*(\d+(?:\.\d+)?\s*[千万亿]?\s*(?:%|‰)?)",
+        clause,
+    )
+    if not start or not re.search(r"(?:提高|提升|增加|增长|上升|下降|降低|减少)(?:到|至)", clause):
+        return None
+    reading = parse(start.group(2).replace(" ", ""))
+    if not reading.ok:
+        return None
+    year = int(start.group(1)) if start.group(1) else None
+    return (year, reading.value)
+
+
+def _shared_tail(names: list[str]) -> str:
+    """ "养老、托育服务设施配建率": the first names share the last one's tail."""
+    first, last = names[0], names[-1]
+    if len(first) <= 3 and len(last) > len(first) + 1:
+        return last[len(first) :]
+    return ""
+
+
+def _share_name(rest: str, lead: str) -> str | None:
+    rest = re.split(r"[,，。；;]", rest)[0]
+    verb = re.search(
+        r"建有|完成|达到|用于|实现|开展|设置|设立|具备|配备|拥有|参与|纳入|开设|建成", rest
+    )
+    if not verb or verb.start() == 0:
+        return None
+    subject, predicate = rest[: verb.start()], rest[verb.start() :]
+    predicate = VALUE_RE.sub("", predicate)  # "建有1所…" → "建有…"
+    owner = _clean_name(lead)
+    owner = re.sub(r"(?:中|里)$", "", owner)
+    if subject in ("资金", "经费") and owner:
+        return f"{owner}{predicate}的比例"
+    return _clean_name(f"{predicate}的{subject}占比")
+
+
+def _name_for(before: str, after: str, match: re.Match) -> str | None:
+    unit = match.group("unit")
+    # `after` ends where the next quantity of a list begins ("60名院长、600名护理员")
+    tail_text = re.split(r"[,，。；;]", after.strip())[0].rstrip("、和及与 ")
+    cleaned = _clean_name(before)
+    # "每千名老年人配备1名社会工作者": a rate per thousand elderly
+    if (
+        re.search(r"每[百千万]?[名张户个]?[\u4e00-\u9fff]{1,8}(?:配备|拥有)$", cleaned)
+        and tail_text
+    ):
+        obj = _clean_name(tail_text)
+        return f"{cleaned}{obj}数" if obj else None
+    # "建设5个以上县级区域性养老中心": the count of what comes after the verb
+    verb = COUNT_VERBS.search(before.rstrip())
+    if (verb or not cleaned) and unit in COUNT_UNITS and tail_text:
+        obj = _clean_name(tail_text)
+        obj = re.split(r"(?:的目标|目标|任务|工作)$", obj)[0]
+        if obj and len(obj) >= 2:
+            return obj if obj.endswith(("数", "量")) else f"{obj}数"
+    if not cleaned:
+        return None
+    name = cleaned
+    name = re.sub(r"(?:不低于|不少于|不高于|不超过|控制在|按照|按|达到|达)$", "", name)
+    name = re.sub(r"(?:建成|建有|新建|建设|创建|培育|打造|完成)$", "", name)
+    if unit == "%":
+        name = _relative_name(name)
+    if unit == "平方米" and not name.endswith("面积"):
+        name = f"{name}面积"
+    elif unit in COUNT_UNITS and not name.endswith(("数", "量", "规模", "人次")):
+        name = f"{name}数"
+    return name if len(name) >= 2 else None
+
+
+def _relative_name(name: str) -> str:
+    """ "普惠托育服务价格不高于当地同类服务市场价格" → "…价格占当地同类服务市场价格的比例"."""
+    parts = re.split(r"不高于|不超过|不低于|不少于|低于|高于", name, maxsplit=1)
+    if len(parts) == 2 and parts[0] and parts[1]:
+        return f"{parts[0]}占{parts[1].removesuffix('的')}的比例"
+    return name
+
+
+def _clean_name(text: str) -> str:
+    text = text.strip()
+    previous = None
+    while previous != text:
+        previous = text
+        text = LEADING_WORDS.sub("", text).strip()
+        text = TRAILING_WORDS.sub("", text).strip()
+        text = re.sub(r"^[“”\"'‘’《》]+|[“”\"'‘’《]+$", "", text)
+    return re.sub(r"\s+", "", text)
+
+
+def _target(text, offset, match, name, quoted, year, domain) -> DraftTarget | None:
+    written = match.group(0).strip()
+    reading = parse(_notation(match))
+    if not reading.ok or not name:
+        return None
+    unit = match.group("unit")
+    quote_start, quote_end = quoted
+    context = text[quote_start:quote_end]
+    before = text[quote_start : offset + match.start()]
+    scope = "city"
+    if EACH_SUB_UNIT_RE.search(context) and unit in COUNT_UNITS:
+        scope = "each_sub_unit"
+    elif EACH_DISTRICT_RE.search(context) and unit in COUNT_UNITS:
+        scope = "each_district"
+    kind, per = _kind(unit, name)
+    review = []
+    comparator = reading.comparator or "≥"
+    if unit == "个百分点":
+        review.append("相对目标：提高若干个百分点，需换算为目标值")
+    if reading.comparator is None and re.search(
+        r"(?:不高于|不超过|控制在|低于)[^,，、]{0,16}$", before
+    ):
+        comparator = "≤"
+    return DraftTarget(
+        name=_tidy_name(name, scope),
+        unit="%" if unit in ("%", "个百分点") else unit,
+        kind=kind,
+        year=year,
+        comparator=comparator,
+        value=reading.value,
+        high=reading.high,
+        text=written,
+        scope=scope,
+        quote=context,
+        start=offset + match.start(),
+        end=offset + match.end(),
+        domain=_domain(name) or _domain(context) or domain or "综合",
+        per=per,
+        review=tuple(review),
+        quote_start=quote_start,
+        quote_end=quote_end,
+    )
+
+
+def _tidy_name(name: str, scope: str) -> str:
+    if scope == "each_district":
+        name = re.sub(r"^(每个|各)(县区|县\(区\)|区县|区市|县)", "", name) or name
+    return name.strip("的")
+
+
+def _notation(match: re.Match) -> str:
+    number = match.group("number").replace(" ", "")
+    multiplier = match.group("multiplier") or ""
+    unit = match.group("unit")
+    unit_text = "%" if unit == "%" else ("‰" if unit == "‰" else "")
+    body = f"{number}{multiplier}{unit_text}"
+    before, after = match.group("before") or "", match.group("after") or ""
+    if before in ("力争达到", "稳定在", "保持在"):
+        before = "达到"
+    return f"{before}{body}{after}"
+
+
+def _kind(unit: str, name: str) -> tuple[str, str | None]:
+    per = re.match(
+        r"^(每[百千万]?[名户张个人口]*[\u4e00-\u9fff]{0,5}?(?:老年人|老人|人口|户|床位|婴幼儿))",
+        name,
+    )
+    if unit in ("%", "个百分点"):
+        return "percent", None
+    if unit == "‰":
+        return "rate", "每千"
+    if per:
+        return "rate", per.group(1)
+    if unit in ("元", "万元", "亿元", "千元"):
+        return "amount", None
+    if unit == "平方米":
+        return "area", None
+    if unit == "岁":
+        return "years", None
+    return "count", None
+
+
+# --- indicator tables -------------------------------------------------------------------------
+
+HEADER_NAME = re.compile(r"^指\s*标(名称)?(\(单位\)|（单位）)?$|^指标名称|^名\s*称$")
+HEADER_YEAR = re.compile(r"^(20\d{2})\s*年")
+
+
+def _tables(text: str, result: Draft, final_year: int) -> list[tuple[int, int]]:
+    """Indicator tables as they come out of a web page or Word file: one cell per line
+    (序号 | 指标（单位） | 2021年 | 2025年 | 指标属性), or one row per line with tabs."""
+    lines = []
+    position = 0
+    for line in text.split("\n"):
+        lines.append((position, line))
+        position += len(line) + 1
+    spans = []
+    i = 0
+    while i < len(lines):
+        cell = lines[i][1].strip()
+        if "\t" in lines[i][1] and "序号" in lines[i][1]:
+            consumed = _tab_table(lines, i, result, final_year)
+        elif cell == "序号":
+            consumed = _cell_table(lines, i, result, final_year)
+        else:
+            consumed = 0
+        if consumed:
+            spans.append((lines[i][0], lines[min(i + consumed, len(lines)) - 1][0] + 1))
+            i += consumed
+        else:
+            i += 1
+    return spans
+
+
+def _cell_table(lines, i, result, final_year) -> int:
+    header = []
+    j = i
+    while j < len(lines) and len(header) < 12:
+        cell = lines[j][1].strip()
+        if not cell:
+            j += 1
+            continue
+        if re.fullmatch(r"1", cell) and header:
+            break
+        header.append(cell)
+        j += 1
+    columns = _columns(header)
+    if columns is None:
+        return 0
+    title = _table_title(lines, i)
+    width = len(header)
+    expected = 1
+    rows = 0
+    while j < len(lines):
+        cells, k = [], j
+        while k < len(lines) and len(cells) < width:
+            if lines[k][1].strip():
+                cells.append((lines[k][0], lines[k][1].strip()))
+            k += 1
+        if len(cells) < width or cells[0][1] != str(expected):
+            break
+        _table_row(result, columns, [c for _, c in cells], cells[columns["name"]][0], title,
+                   final_year)  # fmt: skip
+        expected += 1
+        rows += 1
+        j = k
+    return (j - i) if rows else 0
+
+
+def _tab_table(lines, i, result, final_year) -> int:
+    header = [c.strip() for c in lines[i][1].split("\t")]
+    columns = _columns(header)
+    if columns is None:
+        return 0
+    title = _table_title(lines, i)
+    j = i + 1
+    while j < len(lines):
+        cells = [c.strip() for c in lines[j][1].split("\t")]
+        if len(cells) < len(header) or not cells[0].strip().isdigit():
+            break
+        start = lines[j][0] + lines[j][1].find(cells[columns["name"]])
+        _table_row(result, columns, cells, start, title, final_year)
+        j += 1
+    return j - i if j > i + 1 else 0
+
+
+def _columns(header: list[str]) -> dict | None:
+    columns: dict = {"years": []}
+    for index, cell in enumerate(header):
+        folded = normalise(cell).replace(" ", "")
+        if folded == "序号":
+            columns["number"] = index
+        elif HEADER_NAME.match(folded) or (folded.startswith("指标") and "属性" not in folded):
+            columns["name"] = index
+        elif HEADER_YEAR.match(folded):
+            columns["years"].append((int(HEADER_YEAR.match(folded).group(1)), index))
+        elif "属性" in folded or folded == "性质":
+            columns["attribute"] = index
+        elif folded in ("单位", "计量单位"):
+            columns["unit"] = index
+    if "name" not in columns or not columns["years"]:
+        return None
+    return columns
+
+
+def _table_title(lines, i) -> str:
+    for back in range(i - 1, max(-1, i - 4), -1):
+        line = lines[back][1].strip()
+        if line:
+            return line if len(line) <= 40 else ""
+    return ""
+
+
+def _table_row(result: Draft, columns: dict, cells: list[str], start: int, title: str,
+               final_year: int) -> None:  # fmt: skip
+    label = cells[columns["name"]]
+    name, unit = split_unit(label)
+    if "unit" in columns:
+        unit = cells[columns["unit"]] or unit
+    years = sorted(columns["years"])
+    target_year, target_index = years[-1]
+    reading = parse(cells[target_index])
+    quote = " ".join([title, *cells]).strip()
+    attribute = None
+    if "attribute" in columns:
+        written = cells[columns["attribute"]]
+        attribute = "binding" if "约束" in written else ("expected" if "预期" in written else None)
+    if not reading.ok:
+        text = cells[target_index]
+        for goal in RELATIVE_GOALS.finditer(text):
+            result.goals.append(Goal(goal.group(), quote, start, start + len(label)))
+        return
+    baseline = None
+    if len(years) > 1:
+        base_year, base_index = years[0]
+        base = parse(cells[base_index])
+        if base.ok:
+            baseline = (base_year, base.value)
+    unit = unit or None
+    if unit == "%" or reading.percent:
+        kind, per = "percent", None
+    else:
+        kind, per = _kind(unit or "", name)
+    review = () if unit or kind == "percent" else ("单位待确认",)
+    value_text = cells[target_index]
+    result.targets.append(
+        DraftTarget(
+            name=name,
+            unit="%" if reading.percent and not unit else unit,
+            kind=kind,
+            year=target_year,
+            comparator=reading.comparator or "≥",
+            value=reading.value,
+            high=reading.high,
+            text=value_text,
+            scope="city",
+            quote=quote,
+            start=start,
+            end=start + len(label),
+            domain=_domain(title) or _domain(name) or "综合",
+            per=per,
+            baseline=baseline,
+            attribute=attribute,
+            review=review,
+            source="table",
+        )
+    )
+
+
+# --- baselines --------------------------------------------------------------------------------
+
+
+def _with_baselines(targets: list[DraftTarget], text: str) -> list[DraftTarget]:
+    """A past figure for the same thing ("截至2021年底，全市养老床位总数2万张") is the baseline."""
+    past = {}
+    for start, end in sentences(text):
+        sentence = text[start:end]
+        aims = any(_target_year(m, sentence) for m in YEAR_RE.finditer(sentence))
+        of_the_past = PAST_SENTENCE.search(sentence) and not aims
+        for a, b in clauses(text, start, end):
+            clause = text[a:b]
+            if not of_the_past and not any(word in clause for word in PAST_WORDS):
+                continue
+            year = YEAR_RE.search(sentence)
+            for match in _values(clause):
+                name = _clean_name(re.sub("|".join(PAST_WORDS), "", clause[: match.start()]))
+                if name and year:
+                    reading = parse(_notation(match))
+                    if reading.ok:
+                        past[name] = (int(year.group("year")), reading.value)
+    if not past:
+        return targets
+    result = []
+    for target in targets:
+        if target.baseline is None:
+            for name, baseline in past.items():
+                if name.endswith(target.name) or target.name.endswith(name):
+                    if baseline[0] < target.year:
+                        target = replace(target, baseline=baseline)
+                        break
+        result.append(target)
+    return result
+
+
+# --- the draft as a catalog -------------------------------------------------------------------
+
+SUB_UNIT_COUNTS = {"街道": ("streets", "街道数"), "乡镇": ("townships", "乡镇数")}
+
+
+def indicator_code(name: str, taken: set[str]) -> str:
+    """A stable ASCII code from the name's pinyin initials ("每千人口拥有托位数" → mqrkyytws),
+    unique within the catalog (a second one gets _2)."""
+    from pypinyin import Style, lazy_pinyin
+
+    letters = "".join(
+        part[0] if part and part[0].isascii() and part[0].isalnum() else ""
+        for part in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
+    ).lower()
+    code = re.sub(r"[^a-z0-9]", "", letters)[:24] or "indicator"
+    if not code[0].isalpha():
+        code = f"i{code}"
+    unique, number = code, 2
+    while unique in taken:
+        unique, number = f"{code}_{number}", number + 1
+    taken.add(unique)
+    return unique
+
+
+def catalog_document(
+    result: Draft,
+    *,
+    catalog_id: str,
+    seed: str,
+    seed_sha256: str,
+    name: str | None = None,
+    districts: tuple[str, ...] = (),
+) -> dict:
+    """The draft in the catalog schema (indicators/model.py), with what a person must still
+    decide marked `review`; `catalog lint` lists those until they are resolved."""
+    taken: set[str] = set()
+    indicators = []
+    units_needed: dict[str, str] = {}
+    explicit_year = _explicit_years(result)
+    for target in result.targets:
+        entry = _indicator_entry(target, seed, taken, explicit_year, result.first_year)
+        if target.scope == "each_sub_unit":
+            word = "乡镇" if "乡镇" in target.quote and "街道" not in target.quote else "街道"
+            code, label = SUB_UNIT_COUNTS[word]
+            entry["target"]["units"] = code
+            units_needed[code] = (label, target.quote)
+        indicators.append(entry)
+    for code, (label, quote) in units_needed.items():
+        taken.add(code)
+        indicators.append(
+            {
+                "code": code,
+                "name": label,
+                "domain": "综合",
+                "unit": "个",
+                "kind": "count",
+                "direction": "maintain",
+                "source": {"seed": seed, "quote": quote},
+            }
+        )
+    review = []
+    unstated = sum(1 for t in result.targets if t.attribute is None)
+    if unstated:
+        review.append(
+            f"{unstated} 项目标的原文没有写明约束性或预期性，"
+            "均起草为预期性（attribute: expected），请逐项确认"
+        )
+    if not result.jurisdiction:
+        review.append("所属地区（jurisdiction）待确认")
+    level = (
+        "province"
+        if result.jurisdiction and result.jurisdiction.endswith(("省", "自治区"))
+        else "city"
+    )
+    document = {
+        "id": catalog_id,
+        "name": name or result.title or catalog_id,
+        "jurisdiction": result.jurisdiction or "待确认",
+        "level": level,
+        "seed": seed,
+        "seed_sha256": seed_sha256,
+        "published": _published(result.text),
+        "reporting_units": {"required": list(districts)},
+        "indicators": indicators,
+    }
+    if review:
+        document["review"] = review
+    return document
+
+
+def _explicit_years(result: Draft) -> set[int]:
+    """Starts of targets whose quote names their year (or inherits it within its sentence)."""
+    explicit = set()
+    for target in result.targets:
+        if target.source == "table" or YEAR_RE.search(result.text[target.quote_start : target.end]):
+            explicit.add(target.start)
+            continue
+        sentence = next(((a, b) for a, b in sentences(result.text) if a <= target.start < b), None)
+        if sentence and YEAR_RE.search(result.text[sentence[0] : target.start]):
+            explicit.add(target.start)
+    return explicit
+
+
+def _indicator_entry(
+    target: DraftTarget, seed: str, taken: set[str], explicit: set[int], first_year: int | None
+) -> dict:
+    review = list(target.review)
+    if target.start not in explicit:
+        review.append(f"原句没有写年份，按规划期末 {target.year} 年起草：年份待确认")
+    if not target.unit and target.kind != "percent":
+        review.append("单位待确认")
+    if len(target.name) > 30:
+        review.append("名称较长，请改为简短的指标名称")
+    entry: dict = {
+        "code": indicator_code(target.name, taken),
+        "name": target.name,
+        "domain": target.domain if target.domain in ("养老", "托育") else "综合",
+        "unit": target.unit,
+        "kind": target.kind,
+    }
+    if target.per:
+        entry["per"] = target.per
+    entry["attribute"] = target.attribute or "expected"
+    if target.comparator in ("≤", "<"):
+        entry["direction"] = "decrease"
+    if target.baseline:
+        year = target.baseline[0]
+        if year is None:  # "由65%提高到75%": the year before the plan period, to be confirmed
+            year = first_year - 1 if first_year else target.year - 5
+            review.append(f"原句没有写基期年份，起草为 {year} 年：基期年份待确认")
+        entry["baseline"] = {"year": year, "value": target.baseline[1]}
+    spec: dict = {
+        "year": target.year,
+        "value": target.value,
+        "comparator": target.comparator,
+        "text": target.text,
+    }
+    if target.high is not None:
+        spec["high"] = target.high
+    if target.scope != "city":
+        spec["scope"] = target.scope
+    entry["target"] = spec
+    entry["source"] = {"seed": seed, "quote": target.quote}
+    if review:
+        entry["review"] = list(dict.fromkeys(review))
+    return entry
+
+
+def _published(text: str) -> str:
+    head = text[:4000]
+    stated = re.search(r"(?:成文日期|发布日期|发文日期)[:：]\s*(\d{4}-\d{2}-\d{2})", head)
+    if stated:
+        return stated.group(1)
+    written = re.search(r"(20\d{2})年(\d{1,2})月(\d{1,2})日", head)
+    if written:
+        return f"{written.group(1)}-{int(written.group(2)):02d}-{int(written.group(3)):02d}"
+    return ""
