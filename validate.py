@@ -73,11 +73,15 @@ def build_parser() -> Parser:
     template.add_argument("--year", type=int, help="填报年度（缺省为今年）")
     template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
 
-    export = commands.add_parser("export", help="把指标体系导出为 Great Expectations 套件（JSON）")
-    export.add_argument("--catalog", required=True, metavar="ID")
-    export.add_argument(
-        "-o", "--output", metavar="PATH", help="缺省写到 expectations/suites/ID.json"
+    export = commands.add_parser(
+        "export", help="导出指标体系：Great Expectations 套件（JSON）或 pandera 模式（Python 模块）"
     )
+    export.add_argument("--catalog", required=True, metavar="ID")
+    export.add_argument("--format", choices=["gx", "pandera"], default="gx")
+    export.add_argument(
+        "-o", "--output", metavar="PATH",
+        help="缺省写到 expectations/suites/ID.json 或 expectations/pandera_schemas/ID.py",
+    )  # fmt: skip
 
     serve = commands.add_parser("serve", help="启动上传页面和 API（FastAPI）")
     serve.add_argument("--host", default="127.0.0.1")
@@ -550,6 +554,12 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     loaded = load(args.catalog)
+    if args.format == "pandera":
+        from expectations.pandera_export import write_schema
+
+        path = write_schema(loaded, Path(args.output) if args.output else None)
+        _log(f"pandera 模式已写入 {path}")
+        return EXIT_OK
     from expectations.gx import suite_path, write_suite
 
     path = write_suite(loaded, Path(args.output) if args.output else suite_path(loaded.catalog.id))

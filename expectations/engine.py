@@ -88,7 +88,8 @@ def schema_for(
 # The columns the row rules read (see checked_frame for how text is typed).
 CHECKED_COLUMNS = [
     "file", "district", "year", "year_num", "role", "indicator", "label", "value", "high",
-    "empty", "reason", "comparator", "percent", "unit_ok", "attribute_written", "header_marker",
+    "empty", "reason", "comparator", "percent", "unit_ok", "attribute_written", "attribute_read",
+    "header_marker",
     "kind", "lower", "upper", "whole", "binding", "direction", "additive", "per_district",
     "required",
     "catalog_baseline", "catalog_target", "catalog_high", "catalog_comparator",

@@ -13,91 +13,41 @@ from pathlib import Path
 
 import pandas as pd
 
-from indicators import Catalog, LoadedCatalog, format_number
+from expectations.rules import ROW_RULES
+from indicators import Catalog, LoadedCatalog
 
 SUITES = Path(__file__).resolve().parent / "suites"
 
-# The cell-level rules a GX expectation on the tidy table expresses exactly. The rest need a
-# district's other rows (trends, relations across rows of a long table, duplicates) or the
-# catalog's reference level (a percent typed as a fraction) and stay with pandera; whole
-# numbers have no GX expectation for float columns.
-GX_RULES = (
-    "value.required",
-    "value.number",
-    "value.negative",
-    "value.max",
-    "unit.mismatch",
-    "indicator.unknown",
-    "attribute.mismatch",
-)
-ATTRIBUTE_TEXTS = {
-    "binding": ["约束性", "约束", "约束性指标", "binding"],
-    "expected": ["预期性", "预期", "预期性指标", "expected"],
+# The rules that declare their condition as Expect (expectations/rules/base.py); GX runs
+# exactly those declarations. The rest need a district's other rows (trends, relations,
+# duplicates), the catalog's reference level (a percent typed as a fraction) or whole-number
+# arithmetic, which no GX expectation on the tidy table expresses, and stay with pandera.
+GX_RULES = tuple(code for code, rule in ROW_RULES.items() if rule.expects is not None)
+GX_TYPES = {
+    "not_null": "expect_column_values_to_not_be_null",
+    "null": "expect_column_values_to_be_null",
+    "in_set": "expect_column_values_to_be_in_set",
+    "between": "expect_column_values_to_be_between",
 }
 
 
-def _quoted(values) -> str:
-    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
-
-
 def expectation_specs(catalog: Catalog) -> list[tuple[str, dict, dict]]:
-    """(expectation type, kwargs, meta) for every expectation of the catalog's suite."""
+    """(expectation type, kwargs, meta) for every expectation of the catalog's suite: each
+    rule's Expect declarations, translated."""
     specs: list[tuple[str, dict, dict]] = []
-    codes = [i.code for i in catalog.indicators]
-
-    def add(kind: str, rule: str, note: str, **kwargs) -> None:
-        if "row_condition" in kwargs:
-            kwargs["condition_parser"] = "pandas"
-        specs.append((kind, kwargs, {"rule": rule, "notes": note}))
-
-    add("expect_column_values_to_not_be_null", "indicator.unknown", "指标名称在指标体系中",
-        column="indicator")  # fmt: skip
-    add("expect_column_values_to_be_null", "value.number", "数值格必须是数字", column="reason",
-        row_condition=f"indicator in {_quoted(codes)}")  # fmt: skip
-    by_target_year: dict[int, list[str]] = {}
-    for ind in catalog.indicators:
-        if ind.required and ind.target is not None:
-            by_target_year.setdefault(ind.target.year, []).append(ind.code)
-    for year, group in sorted(by_target_year.items()):
-        add(
-            "expect_column_values_to_be_in_set",
-            "value.required",
-            f"必填数值格不能为空（目标年 {year}）",
-            column="empty",
-            value_set=[False],
-            row_condition=(
-                f'indicator in {_quoted(group)} and (role in ["baseline", "actual"] or '
-                f'(role == "target" and (year == {year} or '
-                f'(header_marker == "target" and year.isna()))))'
-            ),
-        )
-    by_lower: dict[float, list[str]] = {}
-    by_upper: dict[float, list[str]] = {}
-    for ind in catalog.indicators:
-        if ind.lower_bound is not None:
-            by_lower.setdefault(ind.lower_bound, []).append(ind.code)
-        if ind.upper_bound is not None:
-            by_upper.setdefault(ind.upper_bound, []).append(ind.code)
-    for lower, group in sorted(by_lower.items()):
-        add("expect_column_values_to_be_between", "value.negative",
-            f"数值不小于 {format_number(lower)}", column="value", min_value=lower,
-            row_condition=f"indicator in {_quoted(group)}")  # fmt: skip
-    for upper, group in sorted(by_upper.items()):
-        for column in ("value", "high"):
-            add("expect_column_values_to_be_between", "value.max",
-                f"数值不超过 {format_number(upper)}", column=column, max_value=upper,
-                row_condition=f"indicator in {_quoted(group)}")  # fmt: skip
-    add("expect_column_values_to_be_in_set", "unit.mismatch", "单位能换算到指标体系的单位",
-        column="unit_ok", value_set=[True],
-        row_condition=f"indicator in {_quoted(codes)}")  # fmt: skip
-    for attribute, texts in ATTRIBUTE_TEXTS.items():
-        group = [i.code for i in catalog.indicators if i.attribute == attribute]
-        if group:
-            add("expect_column_values_to_be_in_set", "attribute.mismatch",
-                f"指标属性为{texts[0]}", column="attribute_written", value_set=texts,
-                row_condition=f"indicator in {_quoted(group)}")  # fmt: skip
-    add("expect_column_values_to_be_in_set", "district.known", "区县在报送单位名单中",
-        column="district", value_set=list(catalog.reporting_units.all))  # fmt: skip
+    for code in GX_RULES:
+        for expect in ROW_RULES[code].expects(catalog):
+            kwargs: dict = {"column": expect.column}
+            if expect.kind == "in_set":
+                kwargs["value_set"] = list(expect.value_set)
+            if expect.min_value is not None:
+                kwargs["min_value"] = expect.min_value
+            if expect.max_value is not None:
+                kwargs["max_value"] = expect.max_value
+            if expect.where is not None:
+                kwargs["row_condition"] = expect.where
+                kwargs["condition_parser"] = "pandas"
+            specs.append((GX_TYPES[expect.kind], kwargs, {"rule": code, "notes": expect.note}))
     return specs
 
 

@@ -237,3 +237,25 @@ def header_fields(rows: list[list], until: int) -> tuple[list[tuple[str, str, in
 
 def unit_from_label(label: str) -> str | None:
     return split_unit(label)[1]
+
+
+# 指标属性 as districts write it, folded (width, spaces, case) before the lookup.
+ATTRIBUTE_WORDS = {
+    "约束性": "binding",
+    "约束": "binding",
+    "约束性指标": "binding",
+    "binding": "binding",
+    "预期性": "expected",
+    "预期": "expected",
+    "预期性指标": "expected",
+    "expected": "expected",
+}
+
+
+def read_attribute(text: object) -> str | None:
+    """What a 指标属性 cell says: "约 束 性", "约束性指标", "Binding" → binding; blank → None;
+    anything else → unrecognised."""
+    if not isinstance(text, str):
+        return None
+    folded = fold_text(text).lower()
+    return ATTRIBUTE_WORDS.get(folded, "unrecognised") if folded else None

@@ -20,14 +20,14 @@ from submissions.codes import (
     recode,
 )
 from submissions.finding import column_letters
-from submissions.layout import text_or_none
+from submissions.layout import read_attribute, text_or_none
 
 # Columns of the tidy table, in order; documented in README ("The tidy table").
 TIDY_COLUMNS = [
     "file", "district", "year", "role", "indicator", "label", "raw", "value", "sheet", "cell",
     "row", "col", "label_cell", "empty", "reason", "comparator", "high", "percent",
     "unit_written", "unit_cell", "cell_unit", "unit_ok", "unit_issue_cell", "attribute_written",
-    "attribute_cell", "note", "header_marker",
+    "attribute_read", "attribute_cell", "note", "header_marker",
 ]  # fmt: skip
 EMPTY = pd.DataFrame({column: pd.Series(dtype=object) for column in TIDY_COLUMNS})
 
@@ -171,6 +171,8 @@ def _tidy(out: Collected, catalog: Catalog, undated: dict | None = None) -> pd.D
             "header_marker": fields["marker"],
             "unit_written": fields["unit_written"],
             "attribute_written": fields["attribute_written"],
+            # binding / expected / unrecognised, read once for every engine that checks it
+            "attribute_read": recode(fields["attribute_written"], read_attribute),
             "note": fields["note"],
             "row": fields["row"],
             "col": fields["col"],

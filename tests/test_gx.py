@@ -52,6 +52,14 @@ def test_suite_runs_in_a_users_own_pipeline(tmp_path, yantai):
 
 
 MISTAKES = [None, "—", "待统计", -3, 250, "12个", "0.5", "１２３", "3.2万", "约95%", "N/A", " 88 "]
+ATTRIBUTE_SPELLINGS = [
+    "预期性", "约束性", "重要", "约 束 性", "预 期 性", "约束性指标", "ＢＩＮＤＩＮＧ",
+    " 预期 ", "Expected",
+]  # fmt: skip
+NAME_SPELLINGS = [
+    "养老床位数", "机构养老床位数", "托位总数", "机构养老床位数（个）", "护理型床位占比(%)",
+    "普惠托位 ", "每千人口拥有托位数（个）",
+]  # fmt: skip
 
 
 def _messy_corpus(folder, loaded):
@@ -67,8 +75,10 @@ def _messy_corpus(folder, loaded):
             year = chance.choice([2021, 2022, 2023, 2025])
             changes[cell_of(catalog, 2023, code, year)] = chance.choice(MISTAKES)
         row = cell_of(catalog, 2023, chance.choice(codes))[1:]
-        changes[f"H{row}"] = chance.choice(["预期性", "约束性", "重要"])
-        changes[f"B{int(row) + 1}"] = chance.choice(["养老床位数", "机构养老床位数", "托位总数"])
+        # normalisation happens once, before either engine: spaced, full-width, upper-case and
+        # long forms of 指标属性, names with their unit, aliases
+        changes[f"H{row}"] = chance.choice(ATTRIBUTE_SPELLINGS)
+        changes[f"B{int(row) + 1}"] = chance.choice(NAME_SPELLINGS)
         changes[f"C{int(row) + 2}"] = chance.choice(["%", "个", "万个", "元"])
         paths.append(
             district_file(
@@ -187,3 +197,22 @@ def test_gx_data_docs_are_built_and_do_load_from_cdns(tmp_path, yantai):
     assert result.returncode == 0, result.stderr
     (index,) = (tmp_path / "docs").rglob("data_docs/local_site/index.html")
     assert "https://" in index.read_text(encoding="utf-8")  # what the README warns about
+
+
+def test_both_engines_read_attributes_the_same_way(tmp_path, yantai):
+    """The case that once split them: "约 束 性" on a binding indicator is no finding in either
+    engine; "重要" is one in both; "预期性" on a binding indicator is one in both."""
+    binding = "nursing_bed_share"  # 护理型床位占比, 约束性
+    row = cell_of(yantai.catalog, 2023, binding)[1:]
+    found = {}
+    for written in ("约 束 性", "约束性指标", "ＢＩＮＤＩＮＧ", "重要", "预期性"):
+        path = district_file(tmp_path, yantai, changes={f"H{row}": written}, name=f"{written}.xlsx")
+        submissions = read_submissions([path], yantai.catalog)
+        engines = [validate(submissions, yantai), validate(submissions, yantai, engine="gx")]
+        found[written] = [
+            sorted((f.cell, f.category) for r in o.results for f in r.findings) for o in engines
+        ]
+    for written, (ours, theirs) in found.items():
+        assert ours == theirs, written
+    assert found["约 束 性"][0] == found["约束性指标"][0] == found["ＢＩＮＤＩＮＧ"][0] == []
+    assert found["重要"][0] == found["预期性"][0] == [(f"H{row}", "attribute")]

@@ -1,35 +1,24 @@
 """Level 2 `attribute`: 指标属性 written in the sheet differs from the catalog's."""
 
-import pandas as pd
+from expectations.rules.base import Expect, Rule, held, quoted
 
-from expectations.rules.base import Rule
-from indicators import fold_text
-
-WRITTEN = {
-    "约束性": "binding",
-    "约束": "binding",
-    "约束性指标": "binding",
-    "binding": "binding",
-    "预期性": "expected",
-    "预期": "expected",
-    "预期性指标": "expected",
-    "expected": "expected",
-}
 LABELS = {"binding": "约束性", "expected": "预期性"}
 
 
-def read_attribute(text: object) -> str | None:
-    if text is None or text != text:
-        return None
-    folded = fold_text(text).lower()
-    return WRITTEN.get(folded, "unrecognised") if folded else None
-
-
-def _passes(t: pd.DataFrame, catalog) -> pd.Series:
-    written = t["attribute_written"].map(read_attribute)
-    expected = t["binding"].map({True: "binding", False: "expected"})
-    differs = written.notna() & (written != expected) & t["indicator"].notna()
-    return ~differs
+def _expects(catalog) -> list[Expect]:
+    # `attribute_read` is what the sheet says, folded once when the table is built
+    # (submissions.layout.read_attribute): "约 束 性" and "约束性指标" are binding
+    expects = []
+    for attribute, label in LABELS.items():
+        codes = [i.code for i in catalog.indicators if i.attribute == attribute]
+        if codes:
+            expects.append(
+                Expect(
+                    "attribute_read", "in_set", f"indicator in {quoted(codes)}",
+                    value_set=(attribute,), note=f"指标属性为{label}",
+                )
+            )  # fmt: skip
+    return expects
 
 
 def _describe(row, extra: dict) -> tuple[str, str]:
@@ -43,8 +32,8 @@ RULE = Rule(
     level=2,
     title="指标属性必须与指标体系一致（不能把约束性指标改为预期性）",
     template="{name} 的指标属性填写为{found}，指标体系规定为“{expected}”",
-    passes=_passes,
+    passes=held(_expects),
     describe=_describe,
     cell_column="attribute_cell",
-    gx=True,
+    expects=_expects,
 )

@@ -15,8 +15,75 @@ Details = Callable[[pd.DataFrame, Catalog, pd.Index], dict]  # failing index →
 
 
 @dataclass(frozen=True)
+class Expect:
+    """One condition on one column of the tidy table, for the rows a pandas query selects: the
+    single definition that pandera runs (`held`), Great Expectations runs (expectations/gx.py
+    translates it) and the exported pandera schema carries. Like GX, a blank (NaN) value
+    satisfies `in_set` and `between`; only `not_null` and `null` look at blanks."""
+
+    column: str
+    kind: str  # not_null | null | in_set | between
+    where: str | None = None  # a DataFrame.query condition; None: every row
+    value_set: tuple = ()
+    min_value: float | None = None
+    max_value: float | None = None
+    note: str = ""  # what it asks, in Chinese (GX meta.notes, pandera check error)
+
+
+Expects = Callable[[Catalog], list[Expect]]
+
+
+def selected(t: pd.DataFrame, where: str | None) -> pd.Series:
+    if where is None:
+        return pd.Series(True, index=t.index)
+    return t.eval(where, engine="python").astype(bool)
+
+
+def satisfied(t: pd.DataFrame, expect: Expect) -> pd.Series:
+    """True where a row meets `expect` (rows it does not select meet it)."""
+    column = t[expect.column]
+    if expect.kind == "not_null":
+        good = column.notna()
+    elif expect.kind == "null":
+        good = column.isna()
+    elif expect.kind == "in_set":
+        good = column.isin(list(expect.value_set)) | column.isna()
+    elif expect.kind == "between":
+        good = column.isna()
+        within = pd.Series(True, index=t.index)
+        if expect.min_value is not None:
+            within &= column >= expect.min_value
+        if expect.max_value is not None:
+            within &= column <= expect.max_value
+        good = good | within.fillna(False)
+    else:
+        raise ValueError(f"unknown expectation kind {expect.kind!r}")
+    return (good | ~selected(t, expect.where)).astype(bool)
+
+
+def held(expects: Expects) -> Passes:
+    """A rule's `passes` made from its declared expectations: every one must hold."""
+
+    def passes(t: pd.DataFrame, catalog: Catalog) -> pd.Series:
+        result = pd.Series(True, index=t.index)
+        for expect in expects(catalog):
+            result &= satisfied(t, expect)
+        return result
+
+    return passes
+
+
+def quoted(values) -> str:
+    """A list for a query string: ["a", "b"] (JSON quoting, as GX stores it)."""
+    import json
+
+    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
+
+
+@dataclass(frozen=True)
 class Rule:
-    """One check. `passes` is True where a row is fine; NaN-safe, never raises on odd data."""
+    """One check. `passes` is True where a row is fine; NaN-safe, never raises on odd data.
+    A rule with `expects` declares its condition once, for both engines (`passes` = held)."""
 
     code: str
     category: str
@@ -26,7 +93,7 @@ class Rule:
     passes: Passes
     describe: Describe
     cell_column: str = "cell"  # which position the finding points at
-    gx: bool = False  # expressible as a Great Expectations expectation
+    expects: Expects | None = None  # its condition as Expect declarations (GX can run them)
     details: Details | None = None  # extra template fields for the failing rows
     # The other cell a finding depends on (last year's value): if that cell is itself wrong,
     # this finding is a consequence, not news, and is left out.

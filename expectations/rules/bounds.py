@@ -1,21 +1,41 @@
 """Level 1 `range`: a negative value, or one above the indicator's upper bound (percent > 100)."""
 
-import pandas as pd
-
-from expectations.rules.base import Rule, number
+from expectations.rules.base import Expect, Rule, held, number, quoted
 
 
-def _negative_passes(t: pd.DataFrame, catalog) -> pd.Series:
-    return ~(t["value"] < t["lower"]).fillna(False)
+def _by_bound(catalog, bound: str) -> dict[float, list[str]]:
+    groups: dict[float, list[str]] = {}
+    for ind in catalog.indicators:
+        value = getattr(ind, bound)
+        if value is not None:
+            groups.setdefault(value, []).append(ind.code)
+    return dict(sorted(groups.items()))
+
+
+def _negative_expects(catalog) -> list[Expect]:
+    return [
+        Expect(
+            "value", "between", f"indicator in {quoted(codes)}", min_value=lower,
+            note=f"数值不小于 {number(lower)}",
+        )
+        for lower, codes in _by_bound(catalog, "lower_bound").items()
+    ]  # fmt: skip
 
 
 def _negative_describe(row, extra: dict) -> tuple[str, str]:
     return number(row.value), f"≥ {number(row.lower)}"
 
 
-def _maximum_passes(t: pd.DataFrame, catalog) -> pd.Series:
-    over = (t["value"] > t["upper"] + 1e-9) | (t["high"] > t["upper"] + 1e-9)
-    return ~over.fillna(False)
+def _maximum_expects(catalog) -> list[Expect]:
+    # a range's upper end ("90~120") is held to the bound as well as its lower one
+    return [
+        Expect(
+            column, "between", f"indicator in {quoted(codes)}", max_value=upper,
+            note=f"数值不超过 {number(upper)}",
+        )
+        for upper, codes in _by_bound(catalog, "upper_bound").items()
+        for column in ("value", "high")
+    ]  # fmt: skip
 
 
 def _maximum_describe(row, extra: dict) -> tuple[str, str]:
@@ -30,9 +50,9 @@ NEGATIVE = Rule(
     level=1,
     title="数值不能为负数",
     template="{name} {year}年{role_label}填报值 {found} 为负数，应{expected}",
-    passes=_negative_passes,
+    passes=held(_negative_expects),
     describe=_negative_describe,
-    gx=True,
+    expects=_negative_expects,
 )
 
 MAXIMUM = Rule(
@@ -41,7 +61,7 @@ MAXIMUM = Rule(
     level=1,
     title="百分比不超过 100，其他指标不超过其上限",
     template="{name} {year}年{role_label}填报值 {found} 超过上限，应{expected}",
-    passes=_maximum_passes,
+    passes=held(_maximum_expects),
     describe=_maximum_describe,
-    gx=True,
+    expects=_maximum_expects,
 )

@@ -37,6 +37,5 @@ RULE = Rule(
     passes=_passes,
     describe=_describe,
     cell_column="label_cell",
-    gx=False,
     details=_details,
 )

@@ -25,5 +25,4 @@ RULE = Rule(
     template="{name} {year}年{role_label}填报值 {found} 不是整数，数量类指标应为{expected}",
     passes=_passes,
     describe=_describe,
-    gx=True,
 )

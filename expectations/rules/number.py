@@ -1,14 +1,13 @@
 """Level 1 `type`: text that is not a number where a number belongs (a formula without a
 calculated result and an Excel error value are named as such, never called blank)."""
 
-import pandas as pd
-
-from expectations.rules.base import Rule
+from expectations.rules.base import Expect, Rule, held
 from indicators.notation import excel_error, is_formula
 
 
-def _passes(t: pd.DataFrame, catalog) -> pd.Series:
-    return t["reason"].isna() | t["indicator"].isna()
+def _expects(catalog) -> list[Expect]:
+    # `reason` says why a cell is not a number; blank when it is one
+    return [Expect("reason", "null", "indicator.notna()", note="数值格必须是数字")]
 
 
 def _describe(row, extra: dict) -> tuple[str, str]:
@@ -32,7 +31,7 @@ RULE = Rule(
     level=1,
     title="数值格必须是数字",
     template="{name} {year}年{role_label}填写的{found}不是数字，应填写{expected}",
-    passes=_passes,
+    passes=held(_expects),
     describe=_describe,
-    gx=True,
+    expects=_expects,
 )

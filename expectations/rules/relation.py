@@ -66,6 +66,5 @@ RULE = Rule(
     template="{name} {year}年{role_label}填报值 {found}，应{expected}；{reason}",
     passes=_passes,
     describe=_describe,
-    gx=True,
     details=_details,
 )

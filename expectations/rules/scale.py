@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from expectations.rules.base import Rule, number
+from expectations.rules.base import Expect, Rule, held, number
 
 
 def reference_level(t: pd.DataFrame) -> pd.Series:
@@ -27,8 +27,13 @@ def _fraction_describe(row, extra: dict) -> tuple[str, str]:
     ), f"百分数（如 {number(round(row.value * 100, 4))}，而不是小数 {number(row.value)}）"
 
 
-def _unit_passes(t: pd.DataFrame, catalog) -> pd.Series:
-    return t["unit_ok"].astype(bool) | t["indicator"].isna()
+def _unit_expects(catalog) -> list[Expect]:
+    return [
+        Expect(
+            "unit_ok", "in_set", "indicator.notna()", value_set=(True,),
+            note="单位能换算到指标体系的单位",
+        )
+    ]  # fmt: skip
 
 
 def _unit_describe(row, extra: dict) -> tuple[str, str]:
@@ -46,7 +51,6 @@ FRACTION = Rule(
     template="{name} {year}年{role_label}填报值 {found} 像是小数形式的百分比，应填写{expected}",
     passes=_fraction_passes,
     describe=_fraction_describe,
-    gx=False,
 )
 
 UNIT = Rule(
@@ -55,8 +59,8 @@ UNIT = Rule(
     level=1,
     title="填写的单位必须与指标体系一致（万、亿会自动换算）",
     template="{name} 使用的{found}与指标体系的{expected}不一致，数值无法换算",
-    passes=_unit_passes,
+    passes=held(_unit_expects),
     describe=_unit_describe,
     cell_column="unit_issue_cell",
-    gx=True,
+    expects=_unit_expects,
 )

@@ -4,11 +4,11 @@ import difflib
 
 import pandas as pd
 
-from expectations.rules.base import Rule
+from expectations.rules.base import Expect, Rule, held
 
 
-def _passes(t: pd.DataFrame, catalog) -> pd.Series:
-    return t["indicator"].notna()
+def _expects(catalog) -> list[Expect]:
+    return [Expect("indicator", "not_null", note="指标名称在指标体系中")]
 
 
 def closest_name(label: str, catalog) -> str | None:
@@ -36,9 +36,9 @@ RULE = Rule(
     level=2,
     title="指标名称必须是指标体系中的名称或别名",
     template="指标名称{found}不在指标体系中，应使用{expected}{hint}",
-    passes=_passes,
+    passes=held(_expects),
     describe=_describe,
     cell_column="label_cell",
-    gx=True,
+    expects=_expects,
     details=_details,
 )
