@@ -8,6 +8,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 from submissions.finding import CannotContinue
 
@@ -38,7 +39,7 @@ ARGPARSE_WORDS = {
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage block
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
         for english, chinese in ARGPARSE_WORDS.items():
             message = message.replace(english, chinese)
         raise UsageError(f"用法错误：{message}（运行 {self.prog} --help 查看用法）")
@@ -197,9 +198,11 @@ def cmd_catalog(args: argparse.Namespace) -> int:
         problems = lint(target)
         # a drafted catalog's plan may lie beside it; a bundled one's is in the seeds folder
         here = Path(target).parent if Path(target).suffix in (".yaml", ".yml") else None
-        beside = not problems and here is not None and (here / load(target).catalog.seed).is_file()
-        if not problems and (beside or (here is None and folder.is_dir())):
-            problems = source_problems(load(target).catalog, here if beside else folder)
+        plans = folder if here is None else here  # a drafted catalog's plan lies beside it
+        if (not problems and (plans / load(target).catalog.seed).is_file()) or (
+            not problems and here is None and folder.is_dir()
+        ):
+            problems = source_problems(load(target).catalog, plans)
         for problem in problems:
             print(f"{target}: {problem}")
         failed = failed or bool(problems)
@@ -219,7 +222,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
     from indicators.drafting import catalog_document as drafted_document
     from indicators.drafting import draft
     from indicators.model import Catalog
-    from indicators.plans import read_plan
+    from indicators.plans import Plan, read_plan
     from submissions.isolation import Failure, Job, Pool
     from submissions.limits import Limits
     from submissions.output import write_text
@@ -236,6 +239,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
         pool.close()
     if isinstance(plan, Failure):
         raise CatalogError(f"{plan_path.name}：{plan.reason}")
+    assert isinstance(plan, Plan)
     result = draft(plan.text)
     districts = tuple(
         d.strip() for d in (args.districts or "").replace("，", ",").split(",") if d.strip()

@@ -36,14 +36,14 @@ def catalog_frame(catalog: Catalog) -> pd.DataFrame:
                 "required": ind.required,
                 "catalog_baseline": ind.baseline.value if ind.baseline else np.nan,
                 "catalog_baseline_year": ind.baseline.year if ind.baseline else np.nan,
-                "catalog_target": ind.target.value,
-                "catalog_high": ind.target.high if ind.target.high is not None else np.nan,
-                "catalog_comparator": ind.target.comparator,
-                "catalog_target_year": ind.target.year,
+                "catalog_target": target.value,
+                "catalog_high": target.high if target.high is not None else np.nan,
+                "catalog_comparator": target.comparator,
+                "catalog_target_year": target.year,
                 "tolerance": (
-                    ind.target.tolerance
-                    if ind.target.tolerance is not None
-                    else abs(ind.target.value) * catalog.approx_tolerance
+                    target.tolerance
+                    if target.tolerance is not None
+                    else abs(target.value) * catalog.approx_tolerance
                 ),
                 "units_code": target.units,
                 "units_name": names.get(target.units) if target.units else None,
@@ -160,7 +160,8 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         safe = np.maximum(index, 0)
         enriched[prefix] = np.where(has, value[safe], np.nan)
         enriched[f"{prefix}_year"] = np.where(has, year[safe], np.nan)
-        enriched[f"{prefix}_cell"] = _text(np.where(has, cells[safe], None), enriched.index)
+        chosen_cells = np.where(has, cells[safe], None)
+        enriched[f"{prefix}_cell"] = _text(np.asarray(chosen_cells, dtype=object), enriched.index)
     _district_targets(enriched)
     _path(enriched)
     _previous(enriched, group, value, year, cells, usable & np.isin(role, ["actual", "baseline"]))

@@ -179,7 +179,7 @@ def validate(
     for code, index in failing.items():
         rule = ROW_RULES[code]
         for finding in row_findings(rule, enriched, index, loaded, engines[code]):
-            by_file.setdefault(finding.file, []).append(finding)
+            by_file.setdefault(finding.file or "", []).append(finding)
     batch_findings: list[Finding] = []
     for table_rule in TABLE_RULES.values():
         if table_rule.level >= 4 and not across_districts:
@@ -281,7 +281,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
         depends_on = (finding.file, finding.sheet, finding.related_cell)
         if _level(finding) >= 3 and (here in broken or depends_on in doubtful):
             continue
-        key = (
+        key: tuple = (
             finding.rule,
             finding.file,
             finding.sheet,

@@ -36,7 +36,7 @@ def expectation_specs(catalog: Catalog) -> list[tuple[str, dict, dict]]:
     rule's Expect declarations, translated."""
     specs: list[tuple[str, dict, dict]] = []
     for code in GX_RULES:
-        for expect in ROW_RULES[code].expects(catalog):
+        for expect in ROW_RULES[code].declared(catalog):
             kwargs: dict = {"column": expect.column}
             if expect.kind == "in_set":
                 kwargs["value_set"] = list(expect.value_set)
@@ -115,7 +115,8 @@ def gx_failing_rows(table: pd.DataFrame, loaded: LoadedCatalog) -> dict[str, pd.
         result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
     failing: dict[str, list] = {}
     for outcome in result.results:
-        rule = outcome.expectation_config.meta.get("rule")
+        config = outcome.expectation_config
+        rule = config.meta.get("rule") if config is not None else None
         if rule not in GX_RULES or outcome.success:
             continue
         failing.setdefault(rule, []).extend(outcome.result.get("unexpected_index_list") or [])

@@ -75,9 +75,10 @@ schema = pa.DataFrameSchema(
 def schema_module(loaded: LoadedCatalog) -> str:
     """The module's source text."""
     catalog = loaded.catalog
-    lines, columns = [], set()
+    lines: list[str] = []
+    columns: set[str] = set()
     for code in PANDERA_RULES:
-        for expect in ROW_RULES[code].expects(catalog):
+        for expect in ROW_RULES[code].declared(catalog):
             fields = {
                 "rule": code,
                 "column": expect.column,

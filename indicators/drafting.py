@@ -80,7 +80,7 @@ class DraftTarget:
     end: int
     domain: str
     per: str | None = None
-    baseline: tuple[int, float] | None = None
+    baseline: tuple[int | None, float] | None = None  # year None: "由65%提高到75%"
     attribute: str | None = None  # from a table's 指标属性 column
     review: tuple[str, ...] = ()
     source: str = "text"  # "text" or "table"
@@ -330,7 +330,7 @@ def _sentence_targets(text: str, start: int, end: int, final_year: int, domain) 
         return []
     if not years and period is None and not _has_comparator(sentence):
         return []
-    found = []
+    found: list[DraftTarget] = []
     current = years[0] if years else (period or final_year)
     for seg_start, seg_end in segments(text, start, end):
         for a, b in clauses(text, seg_start, seg_end):
@@ -454,7 +454,7 @@ def _clause_targets(text, a, b, quoted, year, domain, previous=None) -> list[Dra
     return targets
 
 
-def _starting_value(clause: str) -> tuple[int | None, float | None] | None:
+def _starting_value(clause: str) -> tuple[int | None, float] | None:
     """ "由2025年的65%提高到75%": where the indicator starts, with its year if written."""
     start = re.search(
         r"(?:从|由)\s*(?:(20\d{2})\s*年(?:底|末)?的?)?\s*(\d+(?:\.\d+)?\s*[千万亿]?\s*(?:%|‰)?)",
@@ -463,7 +463,7 @@ def _starting_value(clause: str) -> tuple[int | None, float | None] | None:
     if not start or not re.search(r"(?:提高|提升|增加|增长|上升|下降|降低|减少)(?:到|至)", clause):
         return None
     reading = parse(start.group(2).replace(" ", ""))
-    if not reading.ok:
+    if reading.value is None:
         return None
     year = int(start.group(1)) if start.group(1) else None
     return (year, reading.value)
@@ -548,7 +548,7 @@ def _clean_name(text: str) -> str:
 def _target(text, offset, match, name, quoted, year, domain) -> DraftTarget | None:
     written = match.group(0).strip()
     reading = parse(_notation(match))
-    if not reading.ok or not name:
+    if reading.value is None or not name:
         return None
     unit = match.group("unit")
     quote_start, quote_end = quoted
@@ -660,7 +660,7 @@ def _tables(text: str, result: Draft, final_year: int) -> list[tuple[int, int]]:
 
 
 def _cell_table(lines, i, result, final_year) -> int:
-    header = []
+    header: list[str] = []
     j = i
     while j < len(lines) and len(header) < 12:
         cell = lines[j][1].strip()
@@ -679,7 +679,8 @@ def _cell_table(lines, i, result, final_year) -> int:
     expected = 1
     rows = 0
     while j < len(lines):
-        cells, k = [], j
+        cells: list[tuple[int, str]] = []
+        k = j
         while k < len(lines) and len(cells) < width:
             if lines[k][1].strip():
                 cells.append((lines[k][0], lines[k][1].strip()))
@@ -719,8 +720,8 @@ def _columns(header: list[str]) -> dict | None:
             columns["number"] = index
         elif HEADER_NAME.match(folded) or (folded.startswith("指标") and "属性" not in folded):
             columns["name"] = index
-        elif HEADER_YEAR.match(folded):
-            columns["years"].append((int(HEADER_YEAR.match(folded).group(1)), index))
+        elif year := HEADER_YEAR.match(folded):
+            columns["years"].append((int(year.group(1)), index))
         elif "属性" in folded or folded == "性质":
             columns["attribute"] = index
         elif folded in ("单位", "计量单位"):
@@ -752,16 +753,16 @@ def _table_row(result: Draft, columns: dict, cells: list[str], start: int, title
     if "attribute" in columns:
         written = cells[columns["attribute"]]
         attribute = "binding" if "约束" in written else ("expected" if "预期" in written else None)
-    if not reading.ok:
+    if reading.value is None:
         text = cells[target_index]
         for goal in RELATIVE_GOALS.finditer(text):
             result.goals.append(Goal(goal.group(), quote, start, start + len(label)))
         return
-    baseline = None
+    baseline: tuple[int | None, float] | None = None
     if len(years) > 1:
         base_year, base_index = years[0]
         base = parse(cells[base_index])
-        if base.ok:
+        if base.value is not None:
             baseline = (base_year, base.value)
     unit = unit or None
     if unit == "%" or reading.percent:
@@ -799,7 +800,7 @@ def _table_row(result: Draft, columns: dict, cells: list[str], start: int, title
 
 def _with_baselines(targets: list[DraftTarget], text: str) -> list[DraftTarget]:
     """A past figure for the same thing ("截至2021年底，全市养老床位总数2万张") is the baseline."""
-    past = {}
+    past: dict[str, tuple[int | None, float]] = {}
     for start, end in sentences(text):
         sentence = text[start:end]
         aims = any(_target_year(m, sentence) for m in YEAR_RE.finditer(sentence))
@@ -813,7 +814,7 @@ def _with_baselines(targets: list[DraftTarget], text: str) -> list[DraftTarget]:
                 name = _clean_name(re.sub("|".join(PAST_WORDS), "", clause[: match.start()]))
                 if name and year:
                     reading = parse(_notation(match))
-                    if reading.ok:
+                    if reading.value is not None:
                         past[name] = (int(year.group("year")), reading.value)
     if not past:
         return targets
@@ -822,7 +823,7 @@ def _with_baselines(targets: list[DraftTarget], text: str) -> list[DraftTarget]:
         if target.baseline is None:
             for name, baseline in past.items():
                 if name.endswith(target.name) or target.name.endswith(name):
-                    if baseline[0] < target.year:
+                    if baseline[0] is not None and baseline[0] < target.year:
                         target = replace(target, baseline=baseline)
                         break
         result.append(target)
@@ -866,7 +867,7 @@ def catalog_document(
     decide marked `review`; `catalog lint` lists those until they are resolved."""
     taken: set[str] = set()
     indicators = []
-    units_needed: dict[str, str] = {}
+    units_needed: dict[str, tuple[str, str]] = {}
     explicit_year = _explicit_years(result)
     for target in result.targets:
         entry = _indicator_entry(target, seed, taken, explicit_year, result.first_year)

@@ -132,6 +132,14 @@ class Indicator(Strict):
         return self.target is not None and self.target.year == year
 
     @property
+    def plan_target(self) -> Target:
+        """The target, for code that handles only indicators the plan sets one for
+        (Catalog.targeted): every indicator but a count of streets."""
+        if self.target is None:
+            raise ValueError(f"指标 {self.code} 没有目标")
+        return self.target
+
+    @property
     def target_summary(self) -> str:
         """One line for templates and reports: "2025年 2.6万张", "2022年 每个街道 1个"."""
         if self.target is None:
@@ -207,7 +215,7 @@ class Catalog(Strict):
         by_code = {i.code: i for i in self.indicators}
         served = set()
         for ind in self.targeted:
-            units = ind.target.units
+            units = ind.plan_target.units
             if units is None:
                 continue
             counted = by_code.get(units)
@@ -229,7 +237,7 @@ class Catalog(Strict):
 
     @property
     def last_target_year(self) -> int:
-        return max(i.target.year for i in self.targeted)
+        return max(i.plan_target.year for i in self.targeted)
 
     def indicator(self, code: str) -> Indicator:
         return self._by_code()[code]

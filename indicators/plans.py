@@ -83,7 +83,7 @@ def _html_text(content: bytes) -> str:
     soup = BeautifulSoup(content, "html.parser")
     for tag in soup(HTML_NOISE):
         tag.decompose()
-    for tag in soup.find_all(attrs={"class": True}):
+    for tag in soup.select("[class]"):
         classes = " ".join(tag.get("class") or [])
         if any(word in classes.lower() for word in ("nav", "footer", "menu", "breadcrumb")):
             tag.decompose()
@@ -105,7 +105,7 @@ def _docx_text(path: Path) -> str:
             lines.append(Paragraph(block, document).text)
         elif tag == "tbl":
             for row in Table(block, document).rows:
-                cells = []
+                cells: list[str] = []
                 for cell in row.cells:
                     text = " ".join(cell.text.split())
                     if not cells or cells[-1] != text:  # a merged cell repeats itself

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from indicators.catalog import LintProblem
@@ -20,9 +21,8 @@ ELISION = "……"
 OUR_LABELS = ("指标表", "正文：")
 
 
-def sources_folder(environ: dict[str, str] | None = None) -> Path:
-    environ = os.environ if environ is None else environ
-    configured = environ.get(FOLDER_VARIABLE, "").strip()
+def sources_folder(environ: Mapping[str, str] | None = None) -> Path:
+    configured = (os.environ if environ is None else environ).get(FOLDER_VARIABLE, "").strip()
     return Path(configured) if configured else DEFAULT_FOLDER
 
 

@@ -145,8 +145,8 @@ def _open_as_workbook(kind: str | None, source: Path):
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
     for name in book.sheet_names:
         sheet = workbook.create_sheet(name[:31])
-        for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
-            _append_as_values(sheet, row)
+        for values in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
+            _append_as_values(sheet, list(values))
     return workbook
 
 

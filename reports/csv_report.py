@@ -40,9 +40,9 @@ def finding_cells(finding, file: str | None = None) -> list:
         if field == "file" and file is not None:
             value = file
         elif field == "severity":
-            value = SEVERITY_LABELS.get(value, value)
+            value = SEVERITY_LABELS.get(str(value), value)
         elif field == "category":
-            value = CATEGORY_LABELS.get(value, value)
+            value = CATEGORY_LABELS.get(str(value), value)
         cells.append(value)
     return cells
 

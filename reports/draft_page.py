@@ -21,7 +21,7 @@ def draft_page(result: Draft, document: dict) -> dict:
     """The plan cut into plain and marked pieces (targets numbered, relative goals, sentences
     that name a year and a number but gave no target), and one row per drafted entry."""
     entries = [i for i in document["indicators"] if i.get("target")]
-    marks = []
+    marks: list[tuple[int, int, str, int | None]] = []
     for number, target in enumerate(result.targets, 1):
         marks.append((target.start, target.end, "target", number))
     taken = [(a, b) for a, b, _kind, _n in marks]
@@ -33,12 +33,13 @@ def draft_page(result: Draft, document: dict) -> dict:
         if not any(a < end and start < b for a, b in taken):
             marks.append((start, end, "unread", None))
     marks.sort()
-    pieces, position = [], 0
-    for start, end, kind, number in marks:
+    pieces: list[dict] = []
+    position = 0
+    for start, end, kind, label in marks:
         if start < position:
             continue
         pieces.append({"text": result.text[position:start], "kind": None})
-        pieces.append({"text": result.text[start:end], "kind": kind, "number": number})
+        pieces.append({"text": result.text[start:end], "kind": kind, "number": label})
         position = end
     pieces.append({"text": result.text[position:], "kind": None})
     rows = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,7 @@ class IndicatorEvaluation:
 
     @property
     def judged_at_target_year(self) -> bool:
-        return self.year == self.indicator.target.year
+        return self.year == self.indicator.plan_target.year
 
 
 @dataclass
@@ -123,7 +123,7 @@ def evaluate(outcome: Outcome, year: int | None = None) -> Evaluation:
     found = Found(rows, catalog.approx_tolerance)
     indicators = []
     for indicator in sorted(catalog.targeted, key=lambda i: not i.binding):  # binding first
-        judged_year = min(indicator.target.year, year)
+        judged_year = min(indicator.plan_target.year, year)
         indicators.append(
             _evaluate_indicator(indicator, judged_year, found, wrong_cells, units, required_units)
         )
@@ -167,7 +167,7 @@ def _latest_rows(outcome: Outcome, wrong_cells: set) -> pd.DataFrame:
     return rows[keep].drop_duplicates(["district", "indicator", "role", "year"], keep="last")
 
 
-def _error_cells(outcome: Outcome) -> set[tuple[str, str | None, str]]:
+def _error_cells(outcome: Outcome) -> set[tuple[str | None, str | None, str]]:
     return {
         (finding.file, finding.sheet, finding.cell)
         for result in outcome.results
@@ -182,9 +182,10 @@ class Found:
 
     def __init__(self, rows: pd.DataFrame, tolerance: float) -> None:
         self.tolerance = tolerance
-        self.cells: dict[tuple, object] = {}
-        self.baselines: dict[tuple, object] = {}
-        self.latest_actual: dict[tuple, object] = {}
+        # rows of the latest table (pandas itertuples: attribute access by column name)
+        self.cells: dict[tuple, Any] = {}
+        self.baselines: dict[tuple, Any] = {}
+        self.latest_actual: dict[tuple, Any] = {}
         for row in rows.itertuples(index=False):
             self.cells[(row.district, row.indicator, row.role, int(row.year))] = row
             if row.role == "baseline":
@@ -213,7 +214,7 @@ def _evaluate_indicator(
     units: list[str],
     required_units: list[str],
 ) -> IndicatorEvaluation:
-    target = indicator.target
+    target = indicator.plan_target
     tolerance = found.tolerance
     standings = []
     city_asks: dict[str, float | None] = {}  # district → what the city's target asks of it
@@ -225,12 +226,11 @@ def _evaluate_indicator(
         is_wrong = actual is not None and (actual.file, actual.sheet, actual.cell) in wrong_cells
         own_value = float(own.value) if own is not None else None
         city_asks[district] = target.value
-        if target.scope == "each_sub_unit":  # each street: times the district's streets
+        if target.scope == "each_sub_unit" and target.units:  # times the district's streets
             count = found.count_of(district, target.units, year)
             city_asks[district] = None if count is None else target.value * count
-        if own_value is not None:
-            reference = own_value
-        else:
+        reference: float | None = own_value
+        if own_value is None:
             reference = city_asks[district] if indicator.judged_per_district else None
         if is_wrong:
             standing, met = WRONG, None
@@ -251,7 +251,8 @@ def _evaluate_indicator(
             )
         )
         progress = None
-        if standing not in (WRONG, NO_DATA) and None not in (base, reference) and value is not None:
+        usable_value = standing not in (WRONG, NO_DATA) and value is not None
+        if usable_value and base is not None and reference is not None and value is not None:
             if abs(reference - base) > 1e-9:
                 progress = (value - base) / (reference - base)
         standings.append(
@@ -286,8 +287,8 @@ def _evaluate_indicator(
             s
             for s in usable
             if s.value is not None
-            and city_asks[s.district] is not None
-            and _meets(indicator, s.value, city_asks[s.district], True, tolerance)
+            and (asked := city_asks[s.district]) is not None
+            and _meets(indicator, s.value, asked, True, tolerance)
         ]
         evaluation.distribution = {
             "min": min(values),
@@ -311,7 +312,7 @@ def _meets(
 ) -> bool:
     """The target's comparator and tolerance for the city's own target; a district's own
     target (a plain number) is reached in the indicator's direction."""
-    spec = indicator.target
+    spec = indicator.plan_target
     if city_target:
         comparator, high = spec.comparator, spec.high
     else:
@@ -342,13 +343,13 @@ def evaluation_document(evaluation: Evaluation) -> dict:
                 "domain": ind.domain,
                 "binding": ind.binding,
                 "year": item.year,
-                "scope": ind.target.scope,
+                "scope": ind.plan_target.scope,
                 "city": {
                     "value": item.city_value,
-                    "target": ind.target.value,
-                    "comparator": ind.target.comparator,
-                    "text": ind.target.text,
-                    "target_year": ind.target.year,
+                    "target": ind.plan_target.value,
+                    "comparator": ind.plan_target.comparator,
+                    "text": ind.plan_target.text,
+                    "target_year": ind.plan_target.year,
                     "met": item.city_met,
                     "reported": item.reported,
                     "required": item.required,
@@ -385,7 +386,7 @@ def shown(value: float | None) -> str:
 
 def target_label(indicator: Indicator) -> str:
     """The plan's words where it has them ("81.5左右"), else comparator, number and unit."""
-    target = indicator.target
+    target = indicator.plan_target
     text = target.text.strip()
     if text.replace(".", "", 1).isdigit():
         comparator = "" if target.comparator == "=" else f"{target.comparator} "

@@ -128,7 +128,7 @@ def _chart(item: IndicatorEvaluation) -> Markup | None:
     ]
     reference = next((s.target for s in item.districts if s.target is not None), None)
     if reference is None:
-        reference = item.indicator.target.value if item.indicator.judged_per_district else None
+        reference = item.indicator.plan_target.value if item.indicator.judged_per_district else None
     if not bars or reference is None:
         return None
     width, height, pad, label = 560, 150, 6, 24

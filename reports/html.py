@@ -127,7 +127,9 @@ def _can_fork() -> bool:
 
 
 def _write_pages(positions: range, shared: tuple | None = None) -> None:
-    outcome, values, validated_at, folder, names = shared or _SHARED
+    chosen = shared or _SHARED
+    assert chosen is not None  # set by the parent before it forks
+    outcome, values, validated_at, folder, names = chosen
     template = environment().get_template("submission.html")
     for position in positions:
         result = outcome.results[position]
@@ -266,7 +268,11 @@ def submission_page(outcome: Outcome, result: Result, values: dict, validated_at
 
 
 def _indicator_rows(
-    catalog, values: dict, worst_by_code: dict, flagged_cells: set, wrong_cells: set = frozenset()
+    catalog,
+    values: dict,
+    worst_by_code: dict,
+    flagged_cells: set,
+    wrong_cells: set | frozenset = frozenset(),
 ) -> list[dict]:
     rows = []
     for ind in catalog.indicators:
@@ -391,9 +397,9 @@ def dashboard_page(
         ).format(state, columns[position]["name"], MARKS[state])
     )
     rows = []
-    submitted = set()
-    readable = set()
-    statuses = Counter()
+    submitted: set[str] = set()
+    readable: set[str] = set()
+    statuses: Counter[str] = Counter()
     for result, link in zip(outcome.results, links, strict=True):
         submission = result.submission
         statuses[result.status] += 1

@@ -73,7 +73,9 @@ def district_view(catalog_id: str, district: str, rows: list[StoredSubmission]) 
                 "binding": indicator.binding,
                 "target": target_label(indicator),
                 "values": [by_period.get(p, "—") for p in periods],
-                "chart": progress_chart(base, points, indicator.target.value) if points else "",
+                "chart": (
+                    progress_chart(base, points, indicator.plan_target.value) if points else ""
+                ),
             }
         )
     return {

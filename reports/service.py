@@ -317,7 +317,11 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
 
     def csrf_ok(request: Request, token: str) -> bool:
         expected = request.session.get("csrf")
-        return bool(expected) and secrets.compare_digest(expected, token or "")
+        return (
+            isinstance(expected, str)
+            and bool(expected)
+            and secrets.compare_digest(expected, token or "")
+        )
 
     def bearer(request: Request) -> Account | None:
         return token_account(request.headers)
@@ -332,6 +336,7 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
 
     def too_large_response(request: Request):
         message = too_large_message(upload_limit())
+        response: Response
         if request.url.path.startswith("/api/"):
             response = JSONResponse({"error": message}, status_code=413)
         else:

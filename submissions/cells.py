@@ -201,6 +201,8 @@ def _read_cells(
         if file.error is not None:
             raise file.error
         opened = file.workbook
+        if opened is None:
+            raise CannotContinue("文件无法打开")
         facts: dict[str, _SheetFacts] = {}
         findings: list[Finding] = []
         layouts = set()
@@ -347,7 +349,7 @@ def _percent_formatted(opened: OpenedFile, collected: Collected, catalog: Catalo
 
         indicator = chunk["indicator"]
         wanted = [n for n, code in enumerate(indicator.categories) if code in percent_codes]
-        positions = np.flatnonzero(np.isin(indicator.codes, wanted)) if wanted else []
+        positions = np.flatnonzero(np.isin(indicator.codes, wanted)) if wanted else np.array([])
         if not len(positions):
             continue
         # judged once per distinct content, not per row (a long sheet has 100,000s)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 
-def categorical(codes: np.ndarray, per_code: Sequence) -> pd.Categorical:
+def categorical(codes: np.ndarray, per_code: Sequence | np.ndarray) -> pd.Categorical:
     """`per_code[codes]` as a Categorical; `per_code` has one extra last entry, for code -1.
 
     Entries may repeat or be None: equal ones become one category, None becomes missing.

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     create_engine,
     delete,
@@ -216,18 +217,20 @@ class Store:
         """Every account with its number of API tokens and of open sessions."""
         now = _now()
         with self.session() as session:
-            tokens = dict(
-                session.execute(
+            tokens: dict[int, int] = {
+                account: count
+                for account, count in session.execute(
                     select(ApiToken.account_id, func.count()).group_by(ApiToken.account_id)
                 ).all()
-            )
-            open_sessions = dict(
-                session.execute(
+            }
+            open_sessions: dict[int, int] = {
+                account: count
+                for account, count in session.execute(
                     select(WebSession.account_id, func.count())
                     .where(WebSession.expires_at > now)
                     .group_by(WebSession.account_id)
                 ).all()
-            )
+            }
             rows = list(session.scalars(select(Account).order_by(Account.name)))
         return [(a, tokens.get(a.id, 0), open_sessions.get(a.id, 0)) for a in rows]
 
@@ -361,7 +364,7 @@ class Store:
     def add_submission(self, row: StoredSubmission, findings: list[dict]) -> StoredSubmission:
         """Store a new row and its findings: Core statements (every upload writes one before
         it is parsed; the ORM's unit of work was a tenth of a busy server's time)."""
-        table, kept = StoredSubmission.__table__, StoredFinding.__table__
+        table, kept = _table(StoredSubmission), _table(StoredFinding)
         values = {
             column.key: getattr(row, column.key)
             for column in table.columns
@@ -369,7 +372,9 @@ class Store:
         }
         values.setdefault("uploaded_at", _now())
         with self.engine.begin() as connection:
-            row.id = connection.execute(table.insert().values(**values)).inserted_primary_key[0]
+            inserted = connection.execute(table.insert().values(**values)).inserted_primary_key
+            assert inserted is not None
+            row.id = inserted[0]
             if findings:
                 connection.execute(kept.insert(), _finding_values(row.id, findings))
         row.uploaded_at = values["uploaded_at"]
@@ -381,7 +386,7 @@ class Store:
         """The outcome of validating a stored upload: its row updated, its findings replaced.
         Core statements on the row add_submission returned (the ORM's update cost a third
         more per upload)."""
-        table, kept = StoredSubmission.__table__, StoredFinding.__table__
+        table, kept = _table(StoredSubmission), _table(StoredFinding)
         with self.engine.begin() as connection:
             connection.execute(table.update().where(table.c.id == row.id).values(**fields))
             connection.execute(kept.delete().where(kept.c.submission_id == row.id))
@@ -412,6 +417,10 @@ class Store:
         )
         with self.session() as session:
             return list(session.scalars(query.order_by(StoredSubmission.id)))
+
+
+def _table(model: type[Base]) -> Table:
+    return model.__table__  # type: ignore[return-value]  # a mapped class's Table
 
 
 def _finding_values(submission_id: int, findings: list[dict]) -> list[dict]:

@@ -123,14 +123,15 @@ class Pool:
             # A child that dies closes its end of the socket: that too makes it "ready".
             ready = set(wait([w.connection for w in busy], timeout))
             for worker in busy:
-                index = worker.job
+                on_job = worker.job
+                assert on_job is not None  # busy workers have a job
                 if worker.connection in ready:
                     self._receive(worker, jobs, results, on_tick)
                 elif time.monotonic() >= worker.deadline:
                     reason = self._timeout_reason()
                     self._fail(worker, jobs, results, reason, killed=True, transient=True)
-                if results[index] is not None:
-                    finished.append(index)
+                if results[on_job] is not None:
+                    finished.append(on_job)
         return results
 
     def _idle_worker(self) -> _Worker | None:
@@ -160,6 +161,8 @@ class Pool:
 
     def _receive(self, worker: _Worker, jobs: list[Job], results: list, on_tick) -> None:
         index = worker.job
+        if index is None:
+            return  # nothing asked of this child
         while True:
             try:
                 if not worker.connection.poll():

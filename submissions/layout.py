@@ -209,7 +209,7 @@ def is_note_row(cells: list) -> bool:
 
 def head_rows(sheet: Sheet) -> list[list]:
     """The first rows of a sheet, padded to A1 so that list positions are sheet positions."""
-    rows = [[] for _ in range(sheet.first_row)]
+    rows: list[list] = [[] for _ in range(sheet.first_row)]
     for cells in islice(sheet.rows, HEADER_SCAN_ROWS):
         rows.append([None] * sheet.first_col + list(cells))
     return rows

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 from submissions.finding import CannotContinue
 
@@ -35,11 +37,11 @@ class Limits:
     sparse_cells: int = 200_000
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> Limits:
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Limits:
         """VALIDATE_LIMIT_<FIELD> (e.g. VALIDATE_LIMIT_MEMORY=2147483648); a bad value is a
         configuration error, reported in one line."""
         environ = os.environ if environ is None else environ
-        values = {}
+        values: dict[str, Any] = {}
         for spec in fields(cls):
             name = f"VALIDATE_LIMIT_{spec.name.upper()}"
             text = environ.get(name)

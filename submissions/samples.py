@@ -22,7 +22,8 @@ def plausible_values(catalog: Catalog, year: int, share: float | None = None) ->
     for indicator in catalog.indicators:
         if not indicator.required:
             continue
-        if indicator.target is None:  # the district's number of streets: the same every year
+        target = indicator.target
+        if target is None:  # the district's number of streets: the same every year
             values[indicator.code] = {y: SUB_UNITS for y, role in columns.years if role != "target"}
             continue
         # a district's share of a citywide total; a target every district meets is its own;
@@ -31,7 +32,7 @@ def plausible_values(catalog: Catalog, year: int, share: float | None = None) ->
             "city": share if indicator.sums_across_districts else 1.0,
             "each_district": 1.0,
             "each_sub_unit": SUB_UNITS,
-        }[indicator.target.scope]
+        }[target.scope]
         start, end = _endpoints(indicator)
         first_year = columns.years[0][0]
         row: dict[int, object] = {}
@@ -39,14 +40,14 @@ def plausible_values(catalog: Catalog, year: int, share: float | None = None) ->
             if role == "target":
                 if not indicator.sets_target_for(value_year):
                     continue  # no target that year: the clerk leaves the cell blank
-                as_printed = parse(indicator.target.text).ok and scale == 1.0
+                as_printed = parse(target.text).ok and scale == 1.0
                 row[value_year] = (
-                    indicator.target.text
-                    if as_printed and indicator.target.year == value_year
+                    target.text
+                    if as_printed and target.year == value_year
                     else _rounded(indicator, end * scale)
                 )
                 continue
-            span = indicator.target.year - first_year
+            span = target.year - first_year
             progress = 1.0 if span <= 0 else min(1.0, (value_year - first_year) / span)
             row[value_year] = _rounded(indicator, (start + (end - start) * progress) * scale)
         values[indicator.code] = row
@@ -54,8 +55,8 @@ def plausible_values(catalog: Catalog, year: int, share: float | None = None) ->
 
 
 def _endpoints(indicator: Indicator) -> tuple[float, float]:
-    target = indicator.target
-    end = target.high if target.comparator == "range" else target.value
+    target = indicator.plan_target
+    end = target.high if target.comparator == "range" and target.high is not None else target.value
     if target.comparator == ">":
         end = end + 1
     if indicator.baseline is not None:

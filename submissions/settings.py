@@ -9,6 +9,7 @@ which cannot import this one); it is a path and cannot be wrong in a way found h
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ class Settings:
     limits: Limits
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
         return cls(
             data_dir=Path(environ.get("VALIDATE_DATA_DIR", "").strip() or "data"),

@@ -194,7 +194,7 @@ def sparse_rows(
     rows = []
     for row in sorted(by_row):
         cells = by_row[row]
-        dense = [None] * (max(cells) - first_col + 1)
+        dense: list[object] = [None] * (max(cells) - first_col + 1)
         for col, value in cells.items():
             dense[col - first_col] = value
         rows.append((row, dense))
@@ -211,10 +211,10 @@ def formula_and_error_cells(content: bytes, part: str) -> dict[tuple[int, int], 
         return {}
     if not any(mark in data for mark in (*FORMULA_MARKS, *ERROR_MARKS)):
         return {}
-    found = {}
+    found: dict[tuple[int, int], str] = {}
     try:
         for row, col, value in _cells(io.BytesIO(data), None):
-            found[(row, col)] = value
+            found[(row, col)] = str(value)
     except (defusedxml.DefusedXmlException, SafeTree.ParseError):
         return found
     return found

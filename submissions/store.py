@@ -116,13 +116,14 @@ def _rename(submission: Submission, file: str) -> None:
         replace(f, file=file) if f.file == submission.file else f for f in submission.findings
     ]
     submission.file = file
-    if not submission.table.empty:
-        submission.table["file"] = pd.Categorical([file] * len(submission.table))
+    table = submission.table
+    if table is not None and not table.empty:
+        table["file"] = pd.Categorical([file] * len(table))
 
 
 def _tables_as_lists(submissions: list[Submission]) -> list[dict]:
     """Each submission's table as lists per column (JSON-ready), converted in one pass."""
-    empty = {name: [] for name in TIDY_COLUMNS}
+    empty: dict[str, list] = {name: [] for name in TIDY_COLUMNS}
     tables = [s.table for s in submissions]
     if all(table is None or table.empty for table in tables):
         return [empty for _ in tables]

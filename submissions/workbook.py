@@ -89,7 +89,7 @@ class Opened:
 
     content: bytes | None
     workbook: OpenedFile | None
-    error: Exception | None  # OSError (cannot read the file), CannotContinue, MemoryError …
+    error: BaseException | None  # OSError (cannot read the file), CannotContinue, MemoryError …
 
 
 def read_untrusted(path: Path, limits: Limits) -> bytes:
@@ -214,8 +214,11 @@ class Readahead:
         self._ready[position].wait()
         opened, self._opened[position] = self._opened[position], None
         self._room.release()
-        if opened.content is None and not isinstance(
-            opened.error, OSError | MemoryError | CannotContinue
+        assert opened is not None  # set before _ready[position] was
+        if (
+            opened.error is not None
+            and opened.content is None
+            and not isinstance(opened.error, OSError | MemoryError | CannotContinue)
         ):
             raise opened.error  # a bug, not a bad file: surfaces as it would without the thread
         return opened

@@ -99,6 +99,10 @@ class Rule:
     # this finding is a consequence, not news, and is left out.
     related_column: str | None = None
 
+    def declared(self, catalog: Catalog) -> list[Expect]:
+        """Its Expect declarations for `catalog` (none for a rule GX cannot express)."""
+        return self.expects(catalog) if self.expects is not None else []
+
 
 @dataclass(frozen=True)
 class TableRule:

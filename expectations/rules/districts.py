@@ -20,19 +20,19 @@ def _aggregate(t: pd.DataFrame, catalog, submissions) -> list:
     for ind in catalog.targeted:
         if (
             not ind.sums_across_districts
-            or ind.target.scope != "city"  # each district meets it: a sum says nothing
-            or ind.target.comparator not in ("≥", ">", "=")
+            or ind.plan_target.scope != "city"  # each district meets it: a sum says nothing
+            or ind.plan_target.comparator not in ("≥", ">", "=")
         ):
             continue
         rows = targets[
-            (targets["indicator"] == ind.code) & (targets["year_num"] == ind.target.year)
+            (targets["indicator"] == ind.code) & (targets["year_num"] == ind.plan_target.year)
         ]
         rows = rows.drop_duplicates(["district"])
         districts = set(rows["district"].dropna())
         if not required_units <= districts:
             continue  # the sum means something only once every reporting unit has sent its target
         total = float(rows["value"].sum())
-        if total + 1e-9 >= ind.target.value:
+        if total + 1e-9 >= ind.plan_target.value:
             continue
         findings.append(
             Finding(
@@ -41,12 +41,12 @@ def _aggregate(t: pd.DataFrame, catalog, submissions) -> list:
                 severity=severity_for("aggregate", ind.binding),
                 indicator=ind.code,
                 indicator_name=ind.name,
-                year=ind.target.year,
+                year=ind.plan_target.year,
                 value=number(total),
-                expected=comparator_text(ind.target.comparator, ind.target.value),
+                expected=comparator_text(ind.plan_target.comparator, ind.plan_target.value),
                 message=(
-                    f"{ind.name} 各区县{ind.target.year}年目标合计 {number(total)}"
-                    f"（{len(districts)} 个区县），低于全市目标 {ind.target.text}"
+                    f"{ind.name} 各区县{ind.plan_target.year}年目标合计 {number(total)}"
+                    f"（{len(districts)} 个区县），低于全市目标 {ind.plan_target.text}"
                 ),
             )
         )
