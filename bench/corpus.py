@@ -16,14 +16,22 @@ OUT = ROOT / "out" / "bench"
 
 
 def long_workbook(
-    districts: int = 3000, path: Path | None = None, percent_cell: bool = False
+    districts: int = 3000,
+    path: Path | None = None,
+    percent_cell: bool = False,
+    random_values: bool = False,
 ) -> Path:
     """districts × 25 indicators × 5 years, one value per row (openpyxl write-only mode).
-    percent_cell: the first percent value is 0.62 in a cell formatted 0%, as Excel shows 62%."""
+    percent_cell: the first percent value is 0.62 in a cell formatted 0%, as Excel shows 62%.
+    random_values: every value drawn at random (0–1000 with decimals, one in twenty negative):
+    a file with findings on most of its rows, as a shifted column or a foreign export gives."""
+    import random
+
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
-    suffix = "-percent" if percent_cell else ""
+    chance = random.Random(20261129)
+    suffix = ("-percent" if percent_cell else "") + ("-random" if random_values else "")
     path = path or OUT / f"long-{districts}{suffix}.xlsx"
     if path.exists():
         return path
@@ -40,6 +48,9 @@ def long_workbook(
         for code, by_year in values.items():
             name, unit = names[code]
             for year, value in by_year.items():
+                if random_values:
+                    sign = -1 if chance.random() < 0.05 else 1
+                    value = round(chance.uniform(0, 1000), 2) * sign
                 if percent_cell and unit == "%":
                     value = WriteOnlyCell(sheet, 0.62)
                     value.number_format = "0%"

@@ -159,12 +159,12 @@ def test_reviewer_sees_every_district_and_who_has_not_submitted(tmp_path, servic
 
 def test_an_internal_error_is_a_plain_chinese_page(service, monkeypatch):
     app, _store, _names, tokens = service
-    import reports.service
+    import reports.intake
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(reports.service, "intake", broken)
+    monkeypatch.setattr(reports.intake, "intake", broken)
     client = TestClient(app, raise_server_exceptions=False)
     response = post_file(client, "/api/submissions", tokens["zf"], b"x")
     assert (

@@ -1,0 +1,60 @@
+"""The JSON API for programs (a bearer token): upload a file, read one report, list them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from reports import intake as uploads
+from reports.web import web_of
+from submissions.database import document_of
+
+router = APIRouter(prefix="/api")
+
+
+@router.post("/submissions")
+async def api_upload(request: Request, file: UploadFile, catalog: str | None = Form(None)):
+    web = web_of(request)
+    account = request.state.account  # the upload guard refused requests without a token
+    if catalog and catalog != account.catalog:
+        return JSONResponse({"error": f"账号不能向指标体系“{catalog}”报送"}, status_code=403)
+    content = await web.read_file(file)
+    # off the event loop: concurrent uploads then meet in the batch validator
+    row = await run_in_threadpool(
+        uploads.intake, web.store, account, file.filename or "upload", content
+    )
+    return JSONResponse(document_of(row), status_code=201)
+
+
+@router.get("/submissions/{submission_id}")
+def api_get(request: Request, submission_id: int):
+    web = web_of(request)
+    account = web.bearer(request)
+    if account is None:
+        return JSONResponse({"error": "需要有效的 API 令牌"}, status_code=401)
+    row = web.store.submission(submission_id, account)
+    if row is None:
+        return JSONResponse({"error": "没有这份填报"}, status_code=404)
+    return JSONResponse(document_of(row))
+
+
+@router.get("/submissions")
+def api_list(request: Request):
+    web = web_of(request)
+    account = web.bearer(request)
+    if account is None:
+        return JSONResponse({"error": "需要有效的 API 令牌"}, status_code=401)
+    return JSONResponse(
+        [
+            {
+                "id": row.id,
+                "district": row.district,
+                "year": row.period,
+                "status": row.status,
+                "file": row.original_name,
+                "uploaded_at": row.uploaded_at.isoformat(timespec="seconds"),
+            }
+            for row in web.store.submissions(account)
+        ]
+    )

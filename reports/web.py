@@ -1,0 +1,91 @@
+"""What every route of the service shares: the store, settings, templates, who is asking."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.datastructures import Headers
+
+from reports.guards import TooLarge, too_large_message
+from reports.html import environment
+from submissions.database import Account, Store
+from submissions.settings import Settings
+
+
+class Web:
+    """One per app (app.state.web); routes reach it with `web_of(request)`."""
+
+    def __init__(self, store: Store, config: Settings, state) -> None:
+        self.store, self.config, self.state = store, config, state
+        state.max_upload = config.max_upload  # app.state.max_upload: changeable while running
+        self.templates = environment()
+
+    def upload_limit(self) -> int:
+        return self.state.max_upload
+
+    def render(self, name: str, status_code: int = 200, **context) -> HTMLResponse:
+        page = self.templates.get_template(f"web/{name}").render(**context)
+        return HTMLResponse(page, status_code)
+
+    # who is asking ------------------------------------------------------------------------
+    def session_account(self, session: dict) -> Account | None:
+        token = session.get("sid")
+        return self.store.session_account(token) if isinstance(token, str) else None
+
+    def token_account(self, headers) -> Account | None:
+        header = headers.get("authorization", "")
+        if not header.lower().startswith("bearer "):
+            return None
+        return self.store.account_by_token(header[7:].strip())
+
+    def account_of(self, scope: dict) -> Account | None:
+        """Who sends an upload, from its headers alone (cookie or token)."""
+        if scope["path"].startswith("/api/"):
+            return self.token_account(Headers(scope=scope))
+        return self.session_account(scope.get("session") or {})
+
+    def current(self, request: Request) -> Account | None:
+        return self.session_account(request.session)
+
+    def bearer(self, request: Request) -> Account | None:
+        return self.token_account(request.headers)
+
+    # forms ----------------------------------------------------------------------------------
+    @staticmethod
+    def csrf(request: Request) -> str:
+        if "csrf" not in request.session:
+            request.session["csrf"] = secrets.token_urlsafe(32)
+        return request.session["csrf"]
+
+    @staticmethod
+    def csrf_ok(request: Request, token: str) -> bool:
+        expected = request.session.get("csrf")
+        return (
+            isinstance(expected, str)
+            and bool(expected)
+            and secrets.compare_digest(expected, token or "")
+        )
+
+    async def read_file(self, upload: UploadFile) -> bytes:
+        """The guard bounded the body as it arrived (file, form fields and boundaries); the
+        limit itself is on the file."""
+        content = await upload.read()
+        if len(content) > self.upload_limit():
+            raise TooLarge
+        return content
+
+    def too_large_response(self, request: Request) -> Response:
+        message = too_large_message(self.upload_limit())
+        response: Response
+        if request.url.path.startswith("/api/"):
+            response = JSONResponse({"error": message}, status_code=413)
+        else:
+            response = self.render("error.html", 413, message=message)
+        response.headers["connection"] = "close"  # the server stops reading the body
+        return response
+
+
+def web_of(request: Request) -> Web:
+    return request.app.state.web
