@@ -496,13 +496,13 @@ def _write_outputs(outcome, args: argparse.Namespace) -> int:
 
     def write_tables() -> None:
         if args.json_path == "-":  # for a pipeline: the document on standard output
-            from reports.json_report import json_bytes
+            from reports.json_report import write_document
 
             sys.stdout.flush()
-            sys.stdout.buffer.write(json_bytes(document(outcome)))
+            write_document(document(outcome, deferred=True), sys.stdout.buffer)
             sys.stdout.buffer.flush()
         elif args.json_path:
-            write_json(document(outcome), Path(args.json_path))
+            write_json(document(outcome, deferred=True), Path(args.json_path))
             _log(f"JSON 报告已写入 {args.json_path}")
         if args.csv_path:
             write_csv(outcome, Path(args.csv_path))

@@ -9,33 +9,60 @@ import pandas as pd
 import pandera.pandas as pa
 
 from expectations.context import enrich
-from expectations.rules import ROW_RULES, TABLE_RULES, Rule
+from expectations.findings import materialise, records_frame, rule_frame, settle
+from expectations.rules import ROW_RULES, TABLE_RULES
 from indicators import LoadedCatalog
-from submissions import ERROR, WARNING, Finding, Submission, severity_for
-from submissions.layout import text_or_none
+from submissions import ERROR, WARNING, Finding, Submission
 from submissions.reader import joined_table
 
-ROLE_LABELS = {"actual": "", "baseline": "（基期）", "target": "（目标）"}
-DIRECTION_LABELS = {"increase": "应逐步提高", "decrease": "应逐步降低", "maintain": "应保持"}
 
-
-@dataclass
 class Result:
-    submission: Submission
-    findings: list[Finding] = field(default_factory=list)
-    engines: dict[str, str] = field(default_factory=dict)  # rule code → engine that ran it
+    """One submission's findings: a findings table from the engine (expectations.findings),
+    turned into Finding records only when someone iterates them."""
+
+    def __init__(
+        self,
+        submission: Submission,
+        findings: list[Finding] | None = None,
+        engines: dict[str, str] | None = None,
+        frame: pd.DataFrame | None = None,
+    ) -> None:
+        self.submission = submission
+        self.engines = engines or {}  # rule code → engine that ran it
+        self._findings = list(findings) if findings is not None else None
+        self.frame = frame if findings is None else None
+
+    @property
+    def findings(self) -> list[Finding]:
+        if self._findings is None:
+            self._findings = materialise(self.frame) if self.frame is not None else []
+        return self._findings
+
+    @findings.setter
+    def findings(self, findings: list[Finding]) -> None:
+        self._findings, self.frame = list(findings), None
+
+    @property
+    def materialised(self) -> bool:
+        """Whether the Finding records exist (else only the findings table does)."""
+        return self._findings is not None
+
+    def _severities(self) -> list[str]:
+        if self._findings is None and self.frame is not None:
+            return self.frame["severity"].tolist()
+        return [f.severity for f in self.findings]
 
     @property
     def status(self) -> str:
         if self.submission.unreadable:
             return "unreadable"
-        severities = {f.severity for f in self.findings}
+        severities = set(self._severities())
         if ERROR in severities:
             return "error"
         return "warning" if WARNING in severities else "ok"
 
     def count(self, severity: str) -> int:
-        return sum(1 for f in self.findings if f.severity == severity)
+        return self._severities().count(severity)
 
 
 @dataclass
@@ -162,7 +189,10 @@ def validate(
     engines = dict.fromkeys(RULE_CODES, "pandera")
     table = joined_table([s for s in submissions if not s.unreadable])
     if table.empty:
-        results = [Result(s, list(s.findings), engines) for s in submissions]
+        results = [
+            Result(s, None, engines, settle(records_frame(list(s.findings)), LEVELS))
+            for s in submissions
+        ]
         return Outcome(loaded, results, [], pd.DataFrame(), engines)
     with np.errstate(invalid="ignore", divide="ignore"):
         enriched = enrich(table, loaded.catalog)
@@ -175,25 +205,23 @@ def validate(
         engines.update(dict.fromkeys(GX_RULES, "gx"))
     if not across_districts:
         failing = {c: i for c, i in failing.items() if ROW_RULES[c].level < 4}
-    by_file: dict[str, list[Finding]] = {s.file: list(s.findings) for s in submissions}
+    # in the order the per-row engine collected them: what a file's reading found, each row
+    # rule's failures, then whole-submission rules (ties in the ordering keep this order)
+    frames = [records_frame([f for s in submissions for f in s.findings])]
     for code, index in failing.items():
-        rule = ROW_RULES[code]
-        for finding in row_findings(rule, enriched, index, loaded, engines[code]):
-            by_file.setdefault(finding.file or "", []).append(finding)
+        frames.append(rule_frame(ROW_RULES[code], enriched, index, loaded.catalog, engines[code]))
     batch_findings: list[Finding] = []
+    by_submission: list[Finding] = []
     for table_rule in TABLE_RULES.values():
         if table_rule.level >= 4 and not across_districts:
             continue
         extra = {"history": history} if table_rule.uses_history else {}
         for finding in table_rule.run(enriched, loaded.catalog, submissions, **extra):
-            if finding.file is None:
-                batch_findings.append(finding)
-            else:
-                by_file.setdefault(finding.file, []).append(finding)
-    results = []
-    for submission in submissions:
-        findings = _dedupe(by_file.get(submission.file, []))
-        results.append(Result(submission, findings, engines))
+            (batch_findings if finding.file is None else by_submission).append(finding)
+    frames.append(records_frame(by_submission))
+    found = settle(pd.concat([f for f in frames if not f.empty] or frames), LEVELS)
+    per_file = dict(iter(found.groupby("file", sort=False))) if not found.empty else {}
+    results = [Result(s, None, engines, per_file.get(s.file, found.iloc[0:0])) for s in submissions]
     batch_findings.sort(key=lambda f: f.sort_key)
     return Outcome(loaded, results, batch_findings, enriched, engines)
 
@@ -201,97 +229,8 @@ def validate(
 RULE_CODES = [*ROW_RULES, *TABLE_RULES]
 
 
-def row_findings(
-    rule: Rule, table: pd.DataFrame, index: pd.Index, loaded: LoadedCatalog, engine: str = "pandera"
-) -> list[Finding]:
-    rows = table.loc[index]
-    details = rule.details(table, loaded.catalog, index) if rule.details else {}
-    findings = []
-    for position, row in zip(index, rows.itertuples(index=False), strict=True):
-        extra = details.get(position, {})
-        found, expected = rule.describe(row, extra)
-        cell = text_or_none(getattr(row, rule.cell_column, None)) or row.cell
-        name = text_or_none(row.indicator_name) or text_or_none(row.label) or ""
-        district = text_or_none(row.district)
-        year = None if pd.isna(row.year) else int(row.year)
-        fields = {
-            "name": name,
-            "year": year if year is not None else "",
-            "role_label": ROLE_LABELS.get(row.role, ""),
-            "district": district or "",
-            "direction_label": DIRECTION_LABELS.get(row.direction, ""),
-            "found": found,
-            "expected": expected,
-            "hint": "",
-            "reason": "",
-            "first_cell": "",
-            **extra,
-        }
-        # Cell text can be anything a user typed: keep messages readable whatever its length.
-        fields = {key: _clip(value) for key, value in fields.items()}
-        message = f"工作表“{_clip(row.sheet)}”{cell}：" + rule.template.format(**fields)
-        note = row.note if isinstance(row.note, str) and row.note.strip() else None
-        findings.append(
-            Finding(
-                rule=rule.code,
-                category=rule.category,
-                severity=severity_for(rule.category, bool(row.binding)),
-                message=message,
-                file=row.file,
-                district=district,
-                sheet=row.sheet,
-                cell=cell,
-                indicator=text_or_none(row.indicator),
-                indicator_name=name or None,
-                year=year,
-                value=str(row.raw) if row.raw is not None else None,
-                expected=expected,
-                explanation=note,
-                engine=engine,
-                related_cell=text_or_none(getattr(row, rule.related_column))
-                if rule.related_column
-                else None,
-            )
-        )
-    return findings
-
-
-MESSAGE_FIELD_LIMIT = 60
-
-
-def _clip(value: object) -> object:
-    if isinstance(value, str) and len(value) > MESSAGE_FIELD_LIMIT:
-        return value[: MESSAGE_FIELD_LIMIT - 1] + "…"
-    return value
-
-
-def _level(finding: Finding) -> int:
-    rule = ROW_RULES.get(finding.rule) or TABLE_RULES.get(finding.rule)
-    return rule.level if rule else 0
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per rule and position; no trend or outlier noise on a cell already wrong."""
-    broken = {(f.file, f.sheet, f.cell) for f in findings if f.cell is not None and _level(f) <= 2}
-    doubtful = broken | {(f.file, f.sheet, f.cell) for f in findings if f.category == "outlier"}
-    seen = set()
-    unique = []
-    for finding in sorted(findings, key=lambda f: f.sort_key):
-        here = (finding.file, finding.sheet, finding.cell)
-        depends_on = (finding.file, finding.sheet, finding.related_cell)
-        if _level(finding) >= 3 and (here in broken or depends_on in doubtful):
-            continue
-        key: tuple = (
-            finding.rule,
-            finding.file,
-            finding.sheet,
-            finding.cell,
-            finding.indicator,
-            finding.district,
-        )
-        if finding.cell is None:
-            key = (*key, finding.year, finding.message)
-        if key not in seen:
-            seen.add(key)
-            unique.append(finding)
-    return unique
+# the level of each rule (findings of reading have none: level 0)
+LEVELS = {
+    **{code: rule.level for code, rule in ROW_RULES.items()},
+    **{code: rule.level for code, rule in TABLE_RULES.items()},
+}

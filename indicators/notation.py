@@ -254,7 +254,11 @@ def format_number(value: float | None) -> str:
     """Shortest plain rendering: 26000.0 → "26000", 44.80 → "44.8"."""
     if value is None:
         return ""
-    text = format(Decimal(repr(float(value))), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
+    text = repr(float(value))  # the shortest digits that read back as the same float
+    if "e" in text or "n" in text:  # 1e-05, 1.2e+16, nan, inf: written out in full
+        text = format(Decimal(text), "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+    elif text.endswith(".0"):
+        text = text[:-2]
     return "0" if text in ("-0", "") else text

@@ -11,6 +11,8 @@ from indicators import Catalog, format_number
 
 Passes = Callable[[pd.DataFrame, Catalog], pd.Series]
 Describe = Callable[[object, dict], tuple[str, str]]  # (row, details) → (found, expected)
+# the same for all failing rows at once: (rows, details frame) → (found, expected) columns
+DescribeAll = Callable[[pd.DataFrame, pd.DataFrame], tuple[pd.Series, pd.Series]]
 Details = Callable[[pd.DataFrame, Catalog, pd.Index], dict]  # failing index → template fields
 
 
@@ -95,6 +97,7 @@ class Rule:
     cell_column: str = "cell"  # which position the finding points at
     expects: Expects | None = None  # its condition as Expect declarations (GX can run them)
     details: Details | None = None  # extra template fields for the failing rows
+    describe_all: DescribeAll | None = None  # `describe` over columns, for rules that fail often
     # The other cell a finding depends on (last year's value): if that cell is itself wrong,
     # this finding is a consequence, not news, and is left out.
     related_column: str | None = None
@@ -121,6 +124,11 @@ def number(value: float | None) -> str:
     if value is None or value != value:
         return "—"
     return format_number(float(value))
+
+
+def numbers(values: pd.Series) -> pd.Series:
+    """`number` of each value."""
+    return values.astype("float64").map(number).astype(object)
 
 
 def comparator_text(comparator: str, value: float, high: float | None = None) -> str:

@@ -1,6 +1,9 @@
 """Level 1 `range`: a negative value, or one above the indicator's upper bound (percent > 100)."""
 
-from expectations.rules.base import Expect, Rule, held, number, quoted
+import numpy as np
+import pandas as pd
+
+from expectations.rules.base import Expect, Rule, held, number, numbers, quoted
 
 
 def _by_bound(catalog, bound: str) -> dict[float, list[str]]:
@@ -26,6 +29,10 @@ def _negative_describe(row, extra: dict) -> tuple[str, str]:
     return number(row.value), f"≥ {number(row.lower)}"
 
 
+def _negative_describe_all(rows: pd.DataFrame, extra: pd.DataFrame):
+    return numbers(rows["value"]), "≥ " + numbers(rows["lower"])
+
+
 def _maximum_expects(catalog) -> list[Expect]:
     # a range's upper end ("90~120") is held to the bound as well as its lower one
     return [
@@ -44,6 +51,17 @@ def _maximum_describe(row, extra: dict) -> tuple[str, str]:
     return f"{number(shown)}{unit}", f"≤ {number(row.upper)}{unit}"
 
 
+def _maximum_describe_all(rows: pd.DataFrame, extra: pd.DataFrame):
+    high, upper = rows["high"].astype("float64"), rows["upper"].astype("float64")
+    shown = high.where(high.notna() & (high > upper), rows["value"])
+    written = rows["catalog_unit"].astype(object)
+    written = written.where(written.map(lambda v: isinstance(v, str) and v != ""), "")
+    unit = pd.Series(
+        np.where((rows["kind"] == "percent").to_numpy(bool), "%", written), index=rows.index
+    ).astype(object)
+    return numbers(shown) + unit, "≤ " + numbers(upper) + unit
+
+
 NEGATIVE = Rule(
     code="value.negative",
     category="range",
@@ -52,6 +70,7 @@ NEGATIVE = Rule(
     template="{name} {year}年{role_label}填报值 {found} 为负数，应{expected}",
     passes=held(_negative_expects),
     describe=_negative_describe,
+    describe_all=_negative_describe_all,
     expects=_negative_expects,
 )
 
@@ -63,5 +82,6 @@ MAXIMUM = Rule(
     template="{name} {year}年{role_label}填报值 {found} 超过上限，应{expected}",
     passes=held(_maximum_expects),
     describe=_maximum_describe,
+    describe_all=_maximum_describe_all,
     expects=_maximum_expects,
 )

@@ -1,8 +1,9 @@
 """Level 3 `direction`: a target or an actual that moves against the indicator's direction."""
 
+import numpy as np
 import pandas as pd
 
-from expectations.rules.base import Rule, number
+from expectations.rules.base import Rule, number, numbers
 
 
 def _against(value: pd.Series, reference: pd.Series, direction: pd.Series) -> pd.Series:
@@ -32,6 +33,15 @@ def _decline_describe(row, extra: dict) -> tuple[str, str]:
     return number(row.value), f"{verb}{int(row.previous_year)}年的 {number(row.previous)}"
 
 
+def _decline_describe_all(rows: pd.DataFrame, extra: pd.DataFrame):
+    verb = pd.Series(
+        np.where((rows["direction"] != "decrease").to_numpy(bool), "不低于", "不高于"),
+        index=rows.index,
+    ).astype(object)
+    year = rows["previous_year"].astype("float64").map(lambda v: f"{int(v)}年的 ")
+    return numbers(rows["value"]), verb + year + numbers(rows["previous"])
+
+
 TARGET = Rule(
     code="target.direction",
     category="direction",
@@ -54,5 +64,6 @@ DECLINE = Rule(
     ),
     passes=_decline_passes,
     describe=_decline_describe,
+    describe_all=_decline_describe_all,
     related_column="previous_cell",
 )

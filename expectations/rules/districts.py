@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from expectations.rules.base import Rule, TableRule, comparator_text, number
+from expectations.rules.base import Rule, TableRule, comparator_text, number, numbers
 from submissions import Finding, severity_for
 from submissions.codes import group_codes
 
@@ -85,20 +85,27 @@ def _outlier_passes(t: pd.DataFrame, catalog) -> pd.Series:
     return result
 
 
-def _outlier_details(t: pd.DataFrame, catalog, failing: pd.Index) -> dict:
+def _outlier_details(t: pd.DataFrame, catalog, failing: pd.Index) -> pd.DataFrame:
+    keys = ["indicator", "year", "role"]
     usable = t[t["indicator"].notna() & (t["value"] > 0) & t["district"].notna()]
-    usable = usable.drop_duplicates(["district", "indicator", "year", "role"])
-    medians = usable.groupby(["indicator", "year", "role"], observed=True)["value"].median()
-    details = {}
-    for index, row in t.loc[failing].iterrows():
-        details[index] = {
-            "median": number(medians.get((row["indicator"], row["year"], row["role"])))
-        }
-    return details
+    usable = usable.drop_duplicates(["district", *keys])
+    medians = usable.groupby(keys, observed=True)["value"].median().rename("median_value")
+    failed = t.loc[failing, keys].astype(object)
+    found = failed.reset_index().merge(
+        medians.reset_index().astype({k: object for k in keys}), on=keys, how="left"
+    )
+    return pd.DataFrame(
+        {"median": numbers(found["median_value"]).to_numpy()}, index=found["index"].to_numpy()
+    )
 
 
 def _outlier_describe(row, extra: dict) -> tuple[str, str]:
     return number(row.value), f"与其他区县（中位数 {extra['median']}）同一量级"
+
+
+def _outlier_describe_all(rows: pd.DataFrame, extra: pd.DataFrame):
+    expected = "与其他区县（中位数 " + extra["median"].astype(str) + "）同一量级"
+    return numbers(rows["value"]), expected.astype(object)
 
 
 AGGREGATE = TableRule(
@@ -118,4 +125,5 @@ OUTLIER = Rule(
     passes=_outlier_passes,
     describe=_outlier_describe,
     details=_outlier_details,
+    describe_all=_outlier_describe_all,
 )

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from expectations.rules.base import Rule, number
+from expectations.rules.base import Rule, number, numbers
 
 
 def _passes(t: pd.DataFrame, catalog) -> pd.Series:
@@ -17,6 +17,10 @@ def _describe(row, extra: dict) -> tuple[str, str]:
     return number(row.value), "整数"
 
 
+def _describe_all(rows: pd.DataFrame, extra: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    return numbers(rows["value"]), pd.Series("整数", index=rows.index, dtype=object)
+
+
 RULE = Rule(
     code="count.integer",
     category="integer",
@@ -25,4 +29,5 @@ RULE = Rule(
     template="{name} {year}年{role_label}填报值 {found} 不是整数，数量类指标应为{expected}",
     passes=_passes,
     describe=_describe,
+    describe_all=_describe_all,
 )

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from expectations.context import OFF_PATH_FACTOR, far_off
-from expectations.rules.base import Rule, number
+from expectations.rules.base import Rule, number, numbers
 
 TARGET_FACTOR = 10.0  # a target ten times its own baseline
 
@@ -23,8 +23,8 @@ def _passes(t: pd.DataFrame, catalog) -> pd.Series:
     return ~(actual_off | target_off)
 
 
-def _details(t: pd.DataFrame, catalog, failing: pd.Index) -> dict:
-    return {index: {"on_path": value} for index, value in _on_path(t.loc[failing]).items()}
+def _details(t: pd.DataFrame, catalog, failing: pd.Index) -> pd.DataFrame:
+    return pd.DataFrame({"on_path": _on_path(t.loc[failing])})
 
 
 def _describe(row, extra: dict) -> tuple[str, str]:
@@ -35,6 +35,18 @@ def _describe(row, extra: dict) -> tuple[str, str]:
         return number(row.value), f"接近 {number(round(on_path, 2))}（按基期到目标的进度推算）"
     year = f"{int(row.previous_year)}年" if row.previous_year == row.previous_year else "上一年"
     return number(row.value), f"与{year}的 {number(row.previous)} 同一量级"
+
+
+def _describe_all(rows: pd.DataFrame, extra: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    on_path = extra["on_path"].astype("float64")
+    near = "接近 " + on_path.map(lambda v: number(round(v, 2))) + "（按基期到目标的进度推算）"
+    previous_year = rows["previous_year"].astype("float64")
+    year = previous_year.map(lambda v: "上一年" if v != v else f"{int(v)}年")
+    same_as_before = "与" + year + "的 " + numbers(rows["previous"]) + " 同一量级"
+    expected = near.where(on_path.notna(), same_as_before)
+    target = "与基期值 " + numbers(rows["own_baseline"]) + " 同一量级"
+    expected = target.where((rows["role"] == "target").to_numpy(bool), expected)
+    return numbers(rows["value"]), expected.astype(object)
 
 
 RULE = Rule(
@@ -48,4 +60,5 @@ RULE = Rule(
     passes=_passes,
     describe=_describe,
     details=_details,
+    describe_all=_describe_all,
 )

@@ -4,7 +4,7 @@ import operator
 
 import pandas as pd
 
-from expectations.rules.base import Rule, number
+from expectations.rules.base import Rule, number, numbers
 
 KEY = ["file", "district", "year", "role"]
 OPERATORS = {"≤": operator.le, "<": operator.lt, "≥": operator.ge, ">": operator.gt}
@@ -37,25 +37,43 @@ def _passes(t: pd.DataFrame, catalog) -> pd.Series:
     return result
 
 
-def _details(t: pd.DataFrame, catalog, failing: pd.Index) -> dict:
-    details = {}
+def _details(t: pd.DataFrame, catalog, failing: pd.Index) -> pd.DataFrame:
+    parts = []
     for _ind, relation, joined in _pairs(t, catalog, ("cell",)):
-        other = catalog.indicator(relation.other)
-        for index, row in joined[joined.index.isin(failing)].iterrows():
-            details[index] = {
-                "other_name": other.name,
-                "other_value": number(row["value_other"]),
-                "other_cell": row["cell_other"],
-                "op": relation.op,
-                "reason": relation.reason,
-            }
-    return details
+        failed = joined[joined.index.isin(failing)]
+        if failed.empty:
+            continue
+        parts.append(
+            pd.DataFrame(
+                {
+                    "other_name": catalog.indicator(relation.other).name,
+                    "other_value": numbers(failed["value_other"]),
+                    "other_cell": failed["cell_other"].astype(object),
+                    "op": relation.op,
+                    "reason": relation.reason,
+                },
+                index=failed.index,
+            )
+        )
+    if not parts:
+        return pd.DataFrame(index=failing)
+    joined_details = pd.concat(parts)
+    # a row in two relations: the last one's wording, as the per-row engine kept it
+    return joined_details[~joined_details.index.duplicated(keep="last")]
 
 
 def _describe(row, extra: dict) -> tuple[str, str]:
     return number(row.value), (
         f"{extra['op']} {extra['other_name']}（{extra['other_cell']}：{extra['other_value']}）"
     )
+
+
+def _describe_all(rows: pd.DataFrame, extra: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    expected = (
+        extra["op"] + " " + extra["other_name"] + "（" + extra["other_cell"].astype(str) + "："
+        + extra["other_value"] + "）"
+    )  # fmt: skip
+    return numbers(rows["value"]), expected.astype(object)
 
 
 RULE = Rule(
@@ -66,5 +84,6 @@ RULE = Rule(
     template="{name} {year}年{role_label}填报值 {found}，应{expected}；{reason}",
     passes=_passes,
     describe=_describe,
+    describe_all=_describe_all,
     details=_details,
 )
