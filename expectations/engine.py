@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from expectations.context import enrich
-from expectations.findings import materialise, records_frame, rule_frame, settle
+from expectations.findings import materialise, records_frame, render, rule_skeleton, settle
 from expectations.rules import ROW_RULES, TABLE_RULES
 from indicators import LoadedCatalog
 from submissions import ERROR, WARNING, Finding, Submission
@@ -209,7 +209,7 @@ def validate(
     # rule's failures, then whole-submission rules (ties in the ordering keep this order)
     frames = [records_frame([f for s in submissions for f in s.findings])]
     for code, index in failing.items():
-        frames.append(rule_frame(ROW_RULES[code], enriched, index, loaded.catalog, engines[code]))
+        frames.append(rule_skeleton(ROW_RULES[code], enriched, index))
     batch_findings: list[Finding] = []
     by_submission: list[Finding] = []
     for table_rule in TABLE_RULES.values():
@@ -219,7 +219,13 @@ def validate(
         for finding in table_rule.run(enriched, loaded.catalog, submissions, **extra):
             (batch_findings if finding.file is None else by_submission).append(finding)
     frames.append(records_frame(by_submission))
-    found = settle(pd.concat([f for f in frames if not f.empty] or frames), LEVELS)
+    # settled on where and how bad, then written out: on a file with random values a third
+    # of the rows that fail are follow-ons of another finding, never rendered
+    joined = pd.concat([f for f in frames if not f.empty] or frames)
+    del frames
+    found = settle(joined, LEVELS)
+    del joined
+    found = render(found, ROW_RULES, enriched, loaded.catalog, engines)
     per_file = dict(iter(found.groupby("file", sort=False))) if not found.empty else {}
     results = [Result(s, None, engines, per_file.get(s.file, found.iloc[0:0])) for s in submissions]
     batch_findings.sort(key=lambda f: f.sort_key)

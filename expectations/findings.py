@@ -45,17 +45,22 @@ def texts(values: pd.Series) -> pd.Series:
 
 
 def clipped(values: pd.Series) -> pd.Series:
-    """Text longer than MESSAGE_FIELD_LIMIT cut to it, with an ellipsis."""
+    """Text longer than MESSAGE_FIELD_LIMIT cut to it, with an ellipsis (each distinct
+    value looked at once)."""
     if values.dtype != object:
         return values
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
     limit = MESSAGE_FIELD_LIMIT
-    try:
-        long = (values.str.len() > limit).to_numpy(bool)  # NaN (not text) is not long
-    except AttributeError:  # no text at all (years)
+    long = [isinstance(v, str) and len(v) > limit for v in distinct]
+    if not any(long):
         return values
-    if not long.any():
-        return values
-    return values.where(~long, values[long].str[: limit - 1] + "…")
+    cut = np.array(
+        [v[: limit - 1] + "…" if is_long else v for v, is_long in zip(distinct, long, strict=True)]
+        + [None],
+        dtype=object,
+    )
+    return pd.Series(np.where(codes >= 0, cut[codes], values.to_numpy(dtype=object)),
+                     index=values.index, dtype=object)  # fmt: skip
 
 
 def as_text(values: pd.Series) -> pd.Series:
@@ -100,6 +105,67 @@ FINDING_COLUMNS = [
 ]  # fmt: skip
 
 
+def rule_skeleton(rule, table: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """What settling needs of a rule's findings, before any message is written: which rule,
+    where (cell, related cell, sort position), how bad; `source_row` says which row of the
+    table each came from, for rendering the ones that stay (render)."""
+    rows = table.loc[index, _skeleton_columns(rule, table)]
+    cell, sort_row, sort_col = _place(rule, rows)
+    return pd.DataFrame(
+        {
+            "rule": rule.code,
+            "category": rule.category,
+            "severity": severities(rule.category, rows["binding"]),
+            "message": None,
+            "file": rows["file"].astype(object),
+            "district": texts(rows["district"]),
+            "sheet": rows["sheet"].astype(object),
+            "cell": cell,
+            "indicator": texts(rows["indicator"]),
+            "year": rows["year"].astype("Float64").round().astype("Int64"),
+            "related_cell": texts(rows[rule.related_column]) if rule.related_column else None,
+            "sort_row": sort_row,
+            "sort_col": sort_col,
+            "source_row": index.to_numpy(),
+        }
+    ).reset_index(drop=True)
+
+
+def _skeleton_columns(rule, table: pd.DataFrame) -> list[str]:
+    wanted = ["file", "district", "sheet", "cell", "indicator", "year", "binding", "row", "col"]
+    for extra in (rule.cell_column, rule.related_column):
+        if extra and extra in table.columns and extra not in wanted:
+            wanted.append(extra)
+    return wanted
+
+
+def _place(rule, rows: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """The cell a finding points at, and its (row, column) for ordering: the value cell's own,
+    or the address of the row's label, unit or attribute cell."""
+    cell = texts(rows[rule.cell_column]) if rule.cell_column in rows else rows["cell"]
+    cell = cell.where(cell.notna(), rows["cell"])
+    if rule.cell_column == "cell":
+        return cell, rows["row"].to_numpy() + 1, rows["col"].to_numpy() + 1
+    sort_row, sort_col = _cell_positions(cell)
+    return cell, sort_row, sort_col
+
+
+def render(settled: pd.DataFrame, rules: dict, table: pd.DataFrame, catalog, engines: dict):
+    """The settled findings with every field: rows from a rule's skeleton rendered by their
+    rule (only those that stayed), the others as they are; the settled order kept."""
+    if settled.empty or "source_row" not in settled or settled["source_row"].isna().all():
+        return settled.drop(columns=["source_row"], errors="ignore")
+    settled = settled.reset_index(drop=True)
+    from_rules = settled["source_row"].notna().to_numpy()
+    pieces = [settled[~from_rules].drop(columns=["source_row"])]
+    for code, group in settled[from_rules].groupby("rule", sort=False):
+        index = pd.Index(group["source_row"].astype(np.int64).to_numpy())
+        done = rule_frame(rules[code], table, index, catalog, engines.get(code, "pandera"))
+        done.index = group.index
+        pieces.append(done)
+    return pd.concat(pieces).sort_index()
+
+
 def rule_frame(rule, table: pd.DataFrame, index: pd.Index, catalog, engine: str) -> pd.DataFrame:
     """The findings of one rule on the rows `index` of the enriched table."""
     if rule.describe_all is not None:
@@ -117,14 +183,7 @@ def rule_frame(rule, table: pd.DataFrame, index: pd.Index, catalog, engine: str)
         expected = pd.Series(expected, index=index, dtype=object)
     else:  # a rule with few findings: its per-row describe
         found, expected = _described(rule.describe, rows, details)
-    cell = texts(rows[rule.cell_column]) if rule.cell_column in rows else rows["cell"]
-    cell = cell.where(cell.notna(), rows["cell"])
-    # where the cell is, for ordering: the value cell's own row and column; another cell of
-    # the row (its label, unit or attribute) read from its address
-    if rule.cell_column == "cell":
-        sort_row, sort_col = rows["row"].to_numpy() + 1, rows["col"].to_numpy() + 1
-    else:
-        sort_row, sort_col = _cell_positions(cell)
+    cell, sort_row, sort_col = _place(rule, rows)
     name = texts(rows["indicator_name"])
     name = name.where(name.notna(), texts(rows["label"])).fillna("")
     district = texts(rows["district"])
@@ -133,9 +192,9 @@ def rule_frame(rule, table: pd.DataFrame, index: pd.Index, catalog, engine: str)
     fields: dict[str, pd.Series] = {
         "name": name,
         "year": year_field,
-        "role_label": rows["role"].astype(object).map(ROLE_LABELS).fillna(""),
+        "role_label": _labels(rows["role"], ROLE_LABELS),
         "district": district.fillna(""),
-        "direction_label": rows["direction"].astype(object).map(DIRECTION_LABELS).fillna(""),
+        "direction_label": _labels(rows["direction"], DIRECTION_LABELS),
         "found": found,
         "expected": expected,
         "hint": pd.Series("", index=index, dtype=object),
@@ -147,9 +206,11 @@ def rule_frame(rule, table: pd.DataFrame, index: pd.Index, catalog, engine: str)
     fields = {key: clipped(value) for key, value in fields.items()}
     message = "工作表“" + clipped(rows["sheet"].astype(object)) + "”" + as_text(cell) + "："
     message = message + rendered(rule.template, fields, index)
-    note = rows["note"].astype(object)
-    has_note = note.map(lambda v: isinstance(v, str) and bool(v.strip()))
-    raw = rows["raw"].astype(object)
+    note = texts(rows["note"])
+    has_note = note.notna() & (note.fillna("").str.strip() != "")
+    raw = rows["raw"].astype(object).to_numpy()
+    missing_raw = np.fromiter((v is None for v in raw), bool, len(raw))
+    value = np.where(missing_raw, None, raw.astype(str).astype(object))
     frame = pd.DataFrame(
         {
             "rule": rule.code,
@@ -163,7 +224,7 @@ def rule_frame(rule, table: pd.DataFrame, index: pd.Index, catalog, engine: str)
             "indicator": texts(rows["indicator"]),
             "indicator_name": name.where(name != "", None),
             "year": year,
-            "value": raw.map(lambda v: None if v is None else str(v)),
+            "value": value,
             "expected": expected,
             "explanation": note.where(has_note, None),
             "engine": engine,
@@ -174,6 +235,11 @@ def rule_frame(rule, table: pd.DataFrame, index: pd.Index, catalog, engine: str)
         index=index,
     )
     return frame.reset_index(drop=True)
+
+
+def _labels(values: pd.Series, labels: dict[str, str]) -> pd.Series:
+    """A label per value (a categorical maps its few categories), "" where none."""
+    return values.map(labels).astype(object).fillna("")
 
 
 def _details_frame(details, index: pd.Index) -> pd.DataFrame:
@@ -210,11 +276,10 @@ def records_frame(findings: list[Finding]) -> pd.DataFrame:
 def settle(frame: pd.DataFrame, level_of: dict[str, int]) -> pd.DataFrame:
     """No trend or outlier noise on a cell already wrong, nor on one whose reference cell is
     wrong; one finding per rule and position; ordered by severity, file, sheet, row, column,
-    rule (the order of the per-row engine, ties kept in the order found). Positions are
-    compared as integer codes: hashing 500,000 text keys cost a second."""
+    rule (the order of the per-row engine, ties kept in the order found). Worked out on
+    integer codes (hashing 500,000 text keys cost a second), the table taken once."""
     if frame.empty:
         return frame
-    frame = frame.reset_index(drop=True)
     level = frame["rule"].map(level_of).fillna(0).astype(int).to_numpy()
     file, sheet = _codes(frame["file"]), _codes(frame["sheet"])
     cells = _codes(pd.concat([frame["cell"], frame["related_cell"]], ignore_index=True))
@@ -225,30 +290,30 @@ def settle(frame: pd.DataFrame, level_of: dict[str, int]) -> pd.DataFrame:
     broken = here[(cell >= 0) & (level <= 2)]
     doubtful = np.concatenate([broken, here[(frame["category"] == "outlier").to_numpy()]])
     follow_on = (level >= 3) & (np.isin(here, broken) | np.isin(depends_on, doubtful))
-    frame = frame[~follow_on]
-    order = pd.DataFrame(
-        {
-            "rank": frame["severity"].map(SEVERITY_RANK).to_numpy(),
-            "file": _codes(frame["file"], ordered=True),
-            "sheet": _codes(frame["sheet"], ordered=True),
-            "row": frame["sort_row"].to_numpy(),
-            "col": frame["sort_col"].to_numpy(),
-            "rule": _codes(frame["rule"], ordered=True),
-        }
+    kept = np.flatnonzero(~follow_on)
+    # np.lexsort sorts by its last key first, and is stable: ties keep the order found
+    keys = [
+        _codes(frame["rule"], ordered=True)[kept],
+        frame["sort_col"].to_numpy()[kept],
+        frame["sort_row"].to_numpy()[kept],
+        _codes(frame["sheet"], ordered=True)[kept],
+        _codes(frame["file"], ordered=True)[kept],
+        frame["severity"].map(SEVERITY_RANK).to_numpy()[kept],
+    ]
+    ordered = kept[np.lexsort(keys)]
+    without_cell = (cell < 0)[ordered]
+    same = np.column_stack(
+        [
+            *(_codes(frame[column])[ordered] for column in ("rule", "indicator", "district")),
+            file[ordered],
+            sheet[ordered],
+            cell[ordered],
+            np.where(without_cell, _codes(frame["year"].astype(object))[ordered], -2),
+            np.where(without_cell, _codes(frame["message"])[ordered], -2),
+        ]
     )
-    positions = order.sort_values(list(order.columns), kind="stable").index.to_numpy()
-    frame = frame.iloc[positions]
-    without_cell = frame["cell"].isna()
-    key = pd.DataFrame(
-        {
-            column: _codes(frame[column])
-            for column in ("rule", "file", "sheet", "cell", "indicator", "district")
-        }
-    )
-    key["year"] = _codes(frame["year"].astype(object).where(without_cell, None))
-    key["message"] = _codes(frame["message"].where(without_cell, None))
-    frame = frame[~key.duplicated().to_numpy()]
-    return frame.reset_index(drop=True)
+    first = pd.DataFrame(same).duplicated().to_numpy()
+    return frame.take(ordered[~first]).reset_index(drop=True)
 
 
 def _codes(values: pd.Series, ordered: bool = False) -> np.ndarray:

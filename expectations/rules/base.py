@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from indicators import Catalog, format_number
@@ -127,8 +128,11 @@ def number(value: float | None) -> str:
 
 
 def numbers(values: pd.Series) -> pd.Series:
-    """`number` of each value."""
-    return values.astype("float64").map(number).astype(object)
+    """`number` of each value, each distinct value written once (a bound, a baseline and a
+    median repeat on every row of their indicator)."""
+    codes, distinct = pd.factorize(values.astype("float64").to_numpy(), use_na_sentinel=True)
+    written = np.array([*(number(v) for v in distinct), "—"], dtype=object)
+    return pd.Series(written[codes], index=values.index, dtype=object)
 
 
 def comparator_text(comparator: str, value: float, high: float | None = None) -> str:
