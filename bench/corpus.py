@@ -61,6 +61,35 @@ def long_workbook(
     return path
 
 
+def long_csv(rows: int = 1_000_000, path: Path | None = None) -> Path:
+    """A long export (区县,年份,指标,数值,单位) of `rows` rows, one value in a hundred wrong
+    (text, negative, a percent over 100): 8,000 districts × 25 indicators × 5 years."""
+    import random
+
+    path = path or OUT / f"long-{rows}.csv"
+    if path.exists():
+        return path
+    chance = random.Random(20261129)
+    catalog = load("yantai").catalog
+    values = plausible_values(catalog, 2024)
+    per_district = sum(len(by_year) for by_year in values.values())
+    lines = ["区县,年份,指标,数值,单位"]
+    for number in range(rows // per_district + 1):
+        for code, by_year in values.items():
+            indicator = catalog.indicator(code)
+            for year, value in by_year.items():
+                if chance.random() < 0.01:
+                    value = chance.choice(["待统计", -5, 130, "—"])
+                lines.append(
+                    f"第{number + 1:05d}区,{year},{indicator.name},{value},{indicator.unit or ''}"
+                )
+                if len(lines) > rows:
+                    break
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines[: rows + 1]) + "\n", encoding="utf-8")
+    return path
+
+
 def district_files(count: int = 1000, folder: Path | None = None) -> Path:
     """`count` wide-layout district workbooks of the 25 Yantai table indicators."""
     folder = folder or OUT / f"inbox-{count}"

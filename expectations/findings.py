@@ -350,6 +350,7 @@ def materialise(frame: pd.DataFrame) -> list[Finding]:
         return []
     values = frame[FIELDS].astype(object)
     values = values.where(values.notna(), None)
-    years = values["year"].map(lambda v: None if v is None else int(v))
-    values["year"] = years
+    # an object column by hand: a Series of ints and None would be inferred as floats
+    years = np.array([None if v is None else int(v) for v in values["year"]], dtype=object)
+    values["year"] = pd.Series(years, index=values.index, dtype=object)
     return [Finding(*row) for row in values.itertuples(index=False, name=None)]

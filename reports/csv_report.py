@@ -63,6 +63,40 @@ def write_findings(out, rows) -> None:
         writer.writerow([neutralise(value) for value in finding_cells(finding, file)])
 
 
+def write_table(out, frame, file: str) -> None:
+    """A findings table (the engine's, not yet made into records) as CSV rows, without the
+    header, column by column: the same cells write_findings writes for its findings."""
+    import pandas as pd
+
+    columns = {}
+    for _header, field in COLUMNS:
+        if field == "file":
+            values = pd.Series(file, index=frame.index, dtype=object)
+        elif field == "year":
+            years = frame["year"].astype("Int64")
+            values = years.astype(object).where(years.notna(), None)
+        else:
+            values = frame[field].astype(object)
+            labels = {"severity": SEVERITY_LABELS, "category": CATEGORY_LABELS}.get(field)
+            if labels:
+                values = values.map(lambda v, labels=labels: labels.get(str(v), v))
+        text = values.where(values.notna(), "").astype(str)
+        risky = text.str.startswith(FORMULA_STARTS).to_numpy(bool)
+        columns[field] = text.where(~risky, "'" + text)
+    pd.DataFrame(columns).to_csv(out, header=False, index=False, lineterminator="\r\n")
+
+
 def write_csv(outcome: Outcome, path: Path) -> None:
     with replaced(path, encoding="utf-8-sig", newline="") as out:
-        write_findings(out, rows(outcome))
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        for result in outcome.results:
+            frame = getattr(result, "frame", None)
+            if frame is not None and not result.materialised:
+                write_table(out, frame, result.submission.file)
+            else:
+                for finding in result.findings:
+                    file = result.submission.file
+                    writer.writerow([neutralise(v) for v in finding_cells(finding, file)])
+        for finding in outcome.batch_findings:
+            writer.writerow([neutralise(v) for v in finding_cells(finding, "")])
