@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -207,7 +207,11 @@ def validate(
         failing = {c: i for c, i in failing.items() if ROW_RULES[c].level < 4}
     # in the order the per-row engine collected them: what a file's reading found, each row
     # rule's failures, then whole-submission rules (ties in the ordering keep this order)
-    frames = [records_frame([f for s in submissions for f in s.findings])]
+    # a finding of reading belongs to its submission, whatever file it names
+    frames = [
+        records_frame([f if f.file else replace(f, file=s.file) for s in submissions
+                       for f in s.findings])
+    ]  # fmt: skip
     for code, index in failing.items():
         frames.append(rule_skeleton(ROW_RULES[code], enriched, index))
     batch_findings: list[Finding] = []
