@@ -69,18 +69,24 @@ def as_text(values: pd.Series) -> pd.Series:
 
 
 def rendered(template: str, fields: dict[str, pd.Series], index: pd.Index) -> pd.Series:
-    """`template.format(**row)` for every row, one column at a time."""
-    message = pd.Series("", index=index, dtype=object)
+    """`template.format(**row)` for every row: the template turned once into a %-format of
+    its literal pieces, then filled row by row in C (one new string per row; joining column
+    by column made a new string per piece, and held two of them at the peak)."""
+    pattern, columns = [], []
     for literal, name, spec, conversion in string.Formatter().parse(template):
-        if literal:
-            message = message + literal
+        pattern.append(literal.replace("%", "%%"))
         if name is None:
             continue
         column = fields[name]
         if spec or conversion:  # not used by any rule today; correct, if slow, when it is
             column = column.map(lambda v, s=spec, c=conversion: format(_convert(v, c), s))
-        message = message + as_text(column)
-    return message
+        pattern.append("%s")
+        columns.append(as_text(column).to_numpy(dtype=object))
+    form = "".join(pattern)
+    if not columns:
+        return pd.Series(form % (), index=index, dtype=object)
+    filled = [form % row for row in zip(*columns, strict=True)]
+    return pd.Series(filled, index=index, dtype=object)
 
 
 def _convert(value, conversion):
@@ -204,8 +210,9 @@ def rule_frame(rule, table: pd.DataFrame, index: pd.Index, catalog, engine: str)
     for column in extra.columns:  # a row without a detail reads as blank (hint, reason …)
         fields[column] = extra[column].astype(object).where(extra[column].notna(), "")
     fields = {key: clipped(value) for key, value in fields.items()}
-    message = "工作表“" + clipped(rows["sheet"].astype(object)) + "”" + as_text(cell) + "："
-    message = message + rendered(rule.template, fields, index)
+    fields["the sheet"] = clipped(rows["sheet"].astype(object))
+    fields["the cell"] = cell
+    message = rendered("工作表“{the sheet}”{the cell}：" + rule.template, fields, index)
     note = texts(rows["note"])
     has_note = note.notna() & (note.fillna("").str.strip() != "")
     raw = rows["raw"].astype(object).to_numpy()
