@@ -254,8 +254,9 @@ def cmd_draft(args: argparse.Namespace) -> int:
     )
     Catalog.model_validate(document)  # what is written loads
     output = Path(args.output) if args.output else Path(f"{args.catalog_id}.yaml")
+    shown_name = " ".join(plan.name.split())  # a file name may hold a line break
     header = (
-        f"# 由 validate.py catalog draft 从《{plan.name}》起草（{len(result.targets)} 项目标）。\n"
+        f"# 由 validate.py catalog draft 从《{shown_name}》起草（{len(result.targets)} 项目标）。\n"
         "# 标有 review 的条目待人工确认：核对原文后改正并删去 review，"
         "直到 validate.py catalog lint 本文件没有问题。\n"
     )
