@@ -48,7 +48,10 @@ LEADING_WORDS = re.compile(
     r"在|对|将|按照|按|年度|总体|创建|建成|建设|培育|打造|开办|"
     r"(?:到|至)?\s*20\d{2}\s*年(?:底|末)?(?:前)?|“?十[三四五]五”?(?:期间|末)?)+"
 )
-TRAILING_WORDS = re.compile(r"(?:总体|均|分别|累计|稳定在|保持在|力争|达到|达|为|要|的比例为)+$")
+TRAILING_WORDS = re.compile(
+    r"(?:总体|均|分别|累计|稳定在|保持在|控制在|力争|达到|达|为|要|的比例为|"
+    r"(?:提高|提升|增加|增长|上升|降低|下降|减少)(?:到|至)|降至|降到)+$"
+)
 COUNT_VERBS = re.compile(
     r"(?:新建|建设|建成|创建|培育|打造|推进|开办|培养培训|培养|培训|配备|建有|设立|完成|"
     r"吸纳|新增|增加|引进|扶持|认定|评选|建立|发展|组建|举办|开展)$"
@@ -564,9 +567,8 @@ def _target(text, offset, match, name, quoted, year, domain) -> DraftTarget | No
     comparator = reading.comparator or "≥"
     if unit == "个百分点":
         review.append("相对目标：提高若干个百分点，需换算为目标值")
-    if reading.comparator is None and re.search(
-        r"(?:不高于|不超过|控制在|低于)[^,，、]{0,16}$", before
-    ):
+    lowered = r"(?:不高于|不超过|控制在|低于|(?:降低|下降|减少)(?:到|至)|降至|降到)[^,，、]{0,16}$"
+    if reading.comparator is None and re.search(lowered, before):
         comparator = "≤"
     return DraftTarget(
         name=_tidy_name(name, scope),
