@@ -12,69 +12,55 @@ GROUP = ["file", "district", "indicator"]
 
 
 def catalog_frame(catalog: Catalog) -> pd.DataFrame:
-    rows = []
     names = {ind.code: ind.name for ind in catalog.indicators}
+    rows = []
     for ind in catalog.indicators:
-        target = ind.target
-        if target is None:  # a count of streets: reported and checked as a count, no target
-            rows.append(_untargeted(ind))
-            continue
-        rows.append(
-            {
-                "indicator": ind.code,
-                "indicator_name": ind.name,
-                "kind": ind.kind,
-                "catalog_unit": ind.unit,
-                "lower": ind.lower_bound,
-                "upper": ind.upper_bound,
-                "whole": ind.whole,
-                "binding": ind.binding,
-                "direction": ind.direction,
-                "additive": ind.sums_across_districts,
-                # each district's own value meets the target (各县区至少1所, or any rate)
-                "per_district": ind.judged_per_district,
-                "required": ind.required,
-                "catalog_baseline": ind.baseline.value if ind.baseline else np.nan,
-                "catalog_baseline_year": ind.baseline.year if ind.baseline else np.nan,
-                "catalog_target": target.value,
-                "catalog_high": target.high if target.high is not None else np.nan,
-                "catalog_comparator": target.comparator,
-                "catalog_target_year": target.year,
-                "tolerance": (
-                    target.tolerance
-                    if target.tolerance is not None
-                    else abs(target.value) * catalog.approx_tolerance
-                ),
-                "units_code": target.units,
-                "units_name": names.get(target.units) if target.units else None,
-            }
-        )
+        row = {
+            "indicator": ind.code,
+            "indicator_name": ind.name,
+            "kind": ind.kind,
+            "catalog_unit": ind.unit,
+            "lower": ind.lower_bound,
+            "upper": ind.upper_bound,
+            "whole": ind.whole,
+            "binding": ind.binding,
+            "direction": ind.direction,
+            "additive": ind.sums_across_districts,
+            # each district's own value meets the target (各县区至少1所, or any rate)
+            "per_district": ind.judged_per_district,
+            "required": ind.required,
+            "catalog_baseline": ind.baseline.value if ind.baseline else np.nan,
+            "catalog_baseline_year": ind.baseline.year if ind.baseline else np.nan,
+        }
+        rows.append({**row, **_target_fields(ind.target, catalog, names)})
     return pd.DataFrame(rows)
 
 
-def _untargeted(ind) -> dict:
+def _target_fields(target, catalog: Catalog, names: dict[str, str]) -> dict:
+    """The target's columns; blank for a count of streets (reported and checked as a count,
+    with no target of its own)."""
+    if target is None:
+        return {
+            "catalog_target": np.nan,
+            "catalog_high": np.nan,
+            "catalog_comparator": None,
+            "catalog_target_year": np.nan,
+            "tolerance": np.nan,
+            "units_code": None,
+            "units_name": None,
+        }
     return {
-        "indicator": ind.code,
-        "indicator_name": ind.name,
-        "kind": ind.kind,
-        "catalog_unit": ind.unit,
-        "lower": ind.lower_bound,
-        "upper": ind.upper_bound,
-        "whole": ind.whole,
-        "binding": ind.binding,
-        "direction": ind.direction,
-        "additive": ind.sums_across_districts,
-        "per_district": False,
-        "required": ind.required,
-        "catalog_baseline": ind.baseline.value if ind.baseline else np.nan,
-        "catalog_baseline_year": ind.baseline.year if ind.baseline else np.nan,
-        "catalog_target": np.nan,
-        "catalog_high": np.nan,
-        "catalog_comparator": None,
-        "catalog_target_year": np.nan,
-        "tolerance": np.nan,
-        "units_code": None,
-        "units_name": None,
+        "catalog_target": target.value,
+        "catalog_high": target.high if target.high is not None else np.nan,
+        "catalog_comparator": target.comparator,
+        "catalog_target_year": target.year,
+        "tolerance": (
+            target.tolerance
+            if target.tolerance is not None
+            else abs(target.value) * catalog.approx_tolerance
+        ),
+        "units_code": target.units,
+        "units_name": names.get(target.units) if target.units else None,
     }
 
 

@@ -36,6 +36,21 @@ def needs_program(program: str) -> None:
     pytest.skip(f"needs Debian's {program} (make test installs it)")
 
 
+@pytest.fixture(scope="module")
+def plan_texts() -> Path:
+    """The folder of plan texts: CI must have it (a failure there); a user's clone may not,
+    and the test skips saying where it looked."""
+    from indicators.sources import FOLDER_VARIABLE, sources_folder
+
+    folder = sources_folder()
+    if not folder.is_dir():
+        message = f"规划原文不在 {folder}（可用 {FOLDER_VARIABLE} 指定）"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return folder
+
+
 def to_pdf(path: Path, folder: Path) -> Path:
     """`path` converted to PDF by LibreOffice, as a person printing it would get it."""
     needs_program("libreoffice")

@@ -1,7 +1,6 @@
 """The five catalogs: they lint clean, Yantai matches its tables, the linter finds problems."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,21 +11,9 @@ import yaml
 from indicators import catalog_ids, lint, load
 from indicators.catalog import lint_catalog
 from indicators.model import Catalog
-from indicators.sources import FOLDER_VARIABLE, source_problems, sources_folder
+from indicators.sources import source_problems
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def plan_texts() -> Path:
-    """The folder of plan texts: CI must have it; a user's clone may not, and skips."""
-    folder = sources_folder()
-    if not folder.is_dir():
-        message = f"规划原文不在 {folder}（可用 {FOLDER_VARIABLE} 指定）"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return folder
 
 
 # 烟台 table rows as printed: name, unit, 2021, 2025, attribute.

@@ -352,15 +352,9 @@ def test_review_page_as_a_person_sees_it(tmp_path, chromium):
     page.close()
 
 
-def test_drafted_seed_plans_recover_the_hand_written_catalogs():
+def test_drafted_seed_plans_recover_the_hand_written_catalogs(plan_texts):
     """bench/drafting.py's comparison: ≥ 95% of hand-written targets, ≤ 10% extra entries."""
-    from indicators.sources import sources_folder
-
-    folder = sources_folder()
-    if not folder.is_dir():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"规划原文不在 {folder}")
-        pytest.skip(f"规划原文不在 {folder}（可用 VALIDATE_SEEDS_DIR 指定）")
+    folder = plan_texts
     sys.path.insert(0, str(ROOT / "bench"))
     from drafting import compare
 
@@ -372,13 +366,9 @@ def test_drafted_seed_plans_recover_the_hand_written_catalogs():
         assert len(row["extra"]) / row["drafted"] <= 0.10, (cid, [e.name for e in row["extra"]])
 
 
-def test_drafted_seed_catalogs_lint_except_for_review():
+def test_drafted_seed_catalogs_lint_except_for_review(plan_texts):
     """Every seed plan drafts into a catalog that loads; its only problems are review notes."""
-    from indicators.sources import sources_folder
-
-    folder = sources_folder()
-    if not folder.is_dir():
-        pytest.skip(f"规划原文不在 {folder}")
+    folder = plan_texts
     for path in sorted(folder.glob("*.txt")):
         plan = read_plan(path)
         document = catalog_document(draft(plan.text), catalog_id="x", seed=plan.name,
