@@ -80,28 +80,16 @@ class Outcome:
         )
 
 
-def schema_for(
-    loaded: LoadedCatalog, checked: pd.DataFrame, broken: list[Exception] | None = None
-) -> pa.DataFrameSchema:
+def schema_for(loaded: LoadedCatalog, checked: pd.DataFrame) -> pa.DataFrameSchema:
     """The catalog's row rules as one pandera schema over `checked`, the rows of this run.
 
     pandera is handed a one-column frame of row positions and each check evaluates its rule on
-    `checked`, aligned on the same index. pandera calls isna() over every column of its frame
-    once per check to build failure cases: on the 35 checked columns that cost 0.135 s per check
-    per 375,000 rows (2.3 s for 17 rules); on one integer column it is negligible.
-    """
+    `checked`, aligned on the same index: a check sees every column it needs, and nothing is
+    copied per check."""
 
     def check(rule):
         def passes(positions: pd.DataFrame) -> pd.Series:
-            try:
-                result = rule.passes(checked, loaded.catalog)
-            except Exception as exc:
-                # pandera would record this as one failure case without a row, which reads
-                # like "the rule passed": a rule that cannot run must stop the run instead.
-                if broken is not None:
-                    broken.append(exc)
-                raise
-            return result.reindex(positions.index, fill_value=True)
+            return rule.passes(checked, loaded.catalog).reindex(positions.index, fill_value=True)
 
         return pa.Check(passes, name=rule.code)
 
@@ -142,33 +130,25 @@ def prepare() -> None:
 
 
 def failing_rows(table: pd.DataFrame, loaded: LoadedCatalog, fail_fast: bool = False) -> dict:
-    """rule code → index of the rows that fail it."""
+    """rule code → index of the rows that fail it; with `fail_fast`, only the first rule that
+    fails. Each check of the schema is called by itself rather than through
+    schema.validate(lazy=True), which also builds and formats a failure case for every failing
+    row: 0.7 s of 1.1 s on a file with 230,000 failures, for a table nothing here reads. A
+    rule that cannot run raises (pandera would record one failure case without a row, which
+    reads like "the rule passed")."""
     if table.empty:
         return {}
     positions = pd.DataFrame({"row": np.arange(len(table), dtype=np.int64)}, index=table.index)
-    broken: list[Exception] = []
-    try:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            schema = schema_for(loaded, checked_frame(table), broken)
-            schema.validate(positions, lazy=not fail_fast)
-    except pa.errors.SchemaErrors as exc:
-        if broken:
-            raise broken[0] from exc
-        cases = exc.failure_cases
-    except pa.errors.SchemaError as exc:  # fail-fast: only the first failing check
-        if broken:
-            raise broken[0] from exc
-        cases = exc.failure_cases
-        if cases is None or "index" not in getattr(cases, "columns", []):
-            return {}
-        cases = cases.assign(check=str(exc.check.name))
-    else:
-        return {}
-    cases = cases.dropna(subset=["index"])
-    return {
-        str(check): pd.Index(group["index"].unique())
-        for check, group in cases.groupby("check", sort=False)
-    }
+    failing: dict[str, pd.Index] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        schema = schema_for(loaded, checked_frame(table))
+        for check in schema.checks:
+            passed = np.asarray(check(positions).check_output, dtype=bool)
+            if not passed.all():
+                failing[str(check.name)] = positions.index[~passed]
+                if fail_fast:
+                    break
+    return failing
 
 
 def validate(

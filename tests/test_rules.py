@@ -2,7 +2,9 @@
 
 import pytest
 
+from expectations import validate
 from expectations.rules import RULES
+from submissions import read_submission
 from tests.conftest import cell_of, district_file, pairs, rules_hit, run
 
 Y = 2023  # reporting year of the example workbooks
@@ -268,3 +270,18 @@ def test_a_target_ten_times_the_baseline_is_flagged_alone(tmp_path, yantai):
     target = _cell(yantai, "childcare_places", 2025)
     outcome = run([district_file(tmp_path, yantai, changes={target: 90000})], yantai)
     assert pairs(outcome) == [(target, "outlier")]
+
+
+def test_fail_fast_stops_at_the_first_rule_that_fails(tmp_path, yantai):
+    """--fail-fast: the row rules stop at the first (in table order) that fails."""
+    changes = {
+        _cell(yantai, "institution_beds", 2023): -5,  # value.negative
+        _cell(yantai, "nursing_bed_share", 2023): 125,  # value.max
+    }
+    path = district_file(tmp_path, yantai, changes=changes)
+    submissions = [read_submission(path, yantai.catalog)]
+    every = {rule for _cell_, rule in rules_hit(validate(submissions, yantai))}
+    first = {rule for _cell_, rule in rules_hit(validate(submissions, yantai, fail_fast=True))}
+    assert {"value.negative", "value.max"} <= every
+    assert len(first & {"value.negative", "value.max"}) == 1
+    assert first < every
