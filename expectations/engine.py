@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -9,7 +10,15 @@ import pandas as pd
 import pandera.pandas as pa
 
 from expectations.context import enrich
-from expectations.findings import materialise, records_frame, render, rule_skeleton, settle
+from expectations.findings import (
+    OVERVIEW,
+    Renderer,
+    materialise,
+    records_frame,
+    rule_skeleton,
+    settle,
+    stacked,
+)
 from expectations.rules import ROW_RULES, TABLE_RULES
 from indicators import LoadedCatalog
 from submissions import ERROR, WARNING, Finding, Submission
@@ -17,52 +26,103 @@ from submissions.reader import joined_table
 
 
 class Result:
-    """One submission's findings: a findings table from the engine (expectations.findings),
-    turned into Finding records only when someone iterates them."""
+    """One submission's findings. From the engine they come settled (expectations.findings):
+    which rule, where and how bad as columns, their messages written only when asked — a
+    slice at a time by the writers (`slices`), all at once for `frame`, and as Finding
+    records for callers that iterate `findings`."""
 
     def __init__(
         self,
         submission: Submission,
         findings: list[Finding] | None = None,
         engines: dict[str, str] | None = None,
-        frame: pd.DataFrame | None = None,
+        settled: pd.DataFrame | None = None,
+        renderer: Renderer | None = None,
     ) -> None:
         self.submission = submission
         self.engines = engines or {}  # rule code → engine that ran it
         self._findings = list(findings) if findings is not None else None
-        self.frame = frame if findings is None else None
+        self._settled = settled if findings is None else None
+        self._renderer = renderer
+        self._frame: pd.DataFrame | None = None
 
     @property
     def findings(self) -> list[Finding]:
         if self._findings is None:
-            self._findings = materialise(self.frame) if self.frame is not None else []
+            self._findings = materialise(self.frame)
         return self._findings
 
     @findings.setter
     def findings(self, findings: list[Finding]) -> None:
-        self._findings, self.frame = list(findings), None
+        self._findings, self._settled, self._frame = list(findings), None, None
 
     @property
     def materialised(self) -> bool:
         """Whether the Finding records exist (else only the findings table does)."""
         return self._findings is not None
 
-    def _severities(self) -> list[str]:
-        if self._findings is None and self.frame is not None:
-            return self.frame["severity"].tolist()
-        return [f.severity for f in self.findings]
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Every finding with every field, as a table (rendered once, then kept)."""
+        if self._frame is None:
+            if self._findings is not None:
+                self._frame = records_frame(self._findings)
+            else:
+                self._frame = self._rendered(self._settled)
+        return self._frame
+
+    def slices(self, size: int) -> Iterator[pd.DataFrame]:
+        """The findings with every field, `size` at a time, in order: for writers, which
+        need never hold all the messages of a file at once."""
+        settled = self._settled
+        if self._findings is not None or self._frame is not None or settled is None:
+            whole = self.frame
+            for start in range(0, len(whole), size):
+                yield whole.iloc[start : start + size]
+            return
+        for start in range(0, len(settled), size):
+            yield self._rendered(settled.iloc[start : start + size])
+
+    @property
+    def overview(self) -> pd.DataFrame:
+        """rule, category, severity, sheet, cell, indicator and year of every finding, in
+        order, without writing any message (counts, first cells, the worst per indicator)."""
+        if self._findings is None and self._settled is not None:
+            return self._settled[list(OVERVIEW)]
+        return self.frame[list(OVERVIEW)]
+
+    def first(self, count: int) -> list[Finding]:
+        """The first `count` findings as records."""
+        if self._findings is not None or self._settled is None:
+            return self.findings[:count]
+        return materialise(self._rendered(self._settled.iloc[:count]))
+
+    def __len__(self) -> int:
+        if self._findings is not None:
+            return len(self._findings)
+        return len(self._settled) if self._settled is not None else 0
+
+    def _rendered(self, settled: pd.DataFrame | None) -> pd.DataFrame:
+        if settled is None:
+            return records_frame([])
+        if self._renderer is None:
+            return settled
+        return self._renderer(settled)
+
+    def _severities(self) -> pd.Series:
+        return self.overview["severity"]
 
     @property
     def status(self) -> str:
         if self.submission.unreadable:
             return "unreadable"
-        severities = set(self._severities())
+        severities = set(self._severities().unique())
         if ERROR in severities:
             return "error"
         return "warning" if WARNING in severities else "ok"
 
     def count(self, severity: str) -> int:
-        return self._severities().count(severity)
+        return int((self._severities() == severity).sum())
 
 
 @dataclass
@@ -205,13 +265,16 @@ def validate(
     frames.append(records_frame(by_submission))
     # settled on where and how bad, then written out: on a file with random values a third
     # of the rows that fail are follow-ons of another finding, never rendered
-    joined = pd.concat([f for f in frames if not f.empty] or frames)
+    joined = stacked(frames)
     del frames
     found = settle(joined, LEVELS)
     del joined
-    found = render(found, ROW_RULES, enriched, loaded.catalog, engines)
-    per_file = dict(iter(found.groupby("file", sort=False))) if not found.empty else {}
-    results = [Result(s, None, engines, per_file.get(s.file, found.iloc[0:0])) for s in submissions]
+    renderer = Renderer(ROW_RULES, enriched, loaded.catalog, engines, found)
+    per_file = dict(iter(found.groupby("file", sort=False, observed=True))) if len(found) else {}
+    results = [
+        Result(s, None, engines, per_file.get(s.file, found.iloc[0:0]), renderer)
+        for s in submissions
+    ]
     batch_findings.sort(key=lambda f: f.sort_key)
     return Outcome(loaded, results, batch_findings, enriched, engines)
 

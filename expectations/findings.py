@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,11 @@ def clipped(values: pd.Series) -> pd.Series:
     value looked at once)."""
     if values.dtype != object:
         return values
+    try:  # the usual case, all text and short: nothing to cut, found in one pass
+        if max(map(len, values.to_numpy(dtype=object)), default=0) <= MESSAGE_FIELD_LIMIT:
+            return values
+    except TypeError:  # not all text
+        pass
     codes, distinct = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
     limit = MESSAGE_FIELD_LIMIT
     long = [isinstance(v, str) and len(v) > limit for v in distinct]
@@ -114,20 +120,22 @@ FINDING_COLUMNS = [
 def rule_skeleton(rule, table: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     """What settling needs of a rule's findings, before any message is written: which rule,
     where (cell, related cell, sort position), how bad; `source_row` says which row of the
-    table each came from, for rendering the ones that stay (render)."""
+    table each came from, for rendering the ones that stay (render). Text with few distinct
+    values stays categorical, as in the table: settling compares integer codes."""
     rows = table.loc[index, _skeleton_columns(rule, table)]
     cell, sort_row, sort_col = _place(rule, rows)
+    constant = np.zeros(len(rows), dtype=np.int8)
     return pd.DataFrame(
         {
-            "rule": rule.code,
-            "category": rule.category,
-            "severity": severities(rule.category, rows["binding"]),
+            "rule": pd.Categorical.from_codes(constant, [rule.code]),
+            "category": pd.Categorical.from_codes(constant, [rule.category]),
+            "severity": pd.Categorical(severities(rule.category, rows["binding"])),
             "message": None,
-            "file": rows["file"].astype(object),
-            "district": texts(rows["district"]),
-            "sheet": rows["sheet"].astype(object),
+            "file": rows["file"],
+            "district": coded_texts(rows["district"]),
+            "sheet": rows["sheet"],
             "cell": cell,
-            "indicator": texts(rows["indicator"]),
+            "indicator": coded_texts(rows["indicator"]),
             "year": rows["year"].astype("Float64").round().astype("Int64"),
             "related_cell": texts(rows[rule.related_column]) if rule.related_column else None,
             "sort_row": sort_row,
@@ -135,6 +143,49 @@ def rule_skeleton(rule, table: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
             "source_row": index.to_numpy(),
         }
     ).reset_index(drop=True)
+
+
+# Columns of a findings table kept as categoricals while it is settled.
+CODED = ("rule", "category", "severity", "file", "district", "sheet", "indicator")
+
+
+def coded_texts(values: pd.Series) -> pd.Series:
+    """texts() for a column that may be categorical, kept categorical (its few categories
+    looked at, not its rows)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return texts(values)
+    keep = [c for c in values.cat.categories if isinstance(c, str) and c != ""]
+    return values.cat.set_categories(keep)
+
+
+def stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Findings tables one under the other, the CODED columns still categorical (pd.concat
+    makes a column of categoricals with different categories a column of objects)."""
+    frames = [frame for frame in frames if not frame.empty] or frames[:1]
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    joined = pd.concat([frame.drop(columns=list(CODED)) for frame in frames], ignore_index=True)
+    for column in CODED:
+        parts = [
+            frame[column].array
+            if isinstance(frame[column].dtype, pd.CategoricalDtype)
+            else pd.Categorical(frame[column].to_numpy(dtype=object))
+            for frame in frames
+        ]
+        joined[column] = _united(parts)
+    return joined[list(dict.fromkeys(c for frame in frames for c in frame.columns))]
+
+
+def _united(parts: list) -> pd.Categorical:
+    """Categoricals one after the other, over the union of their categories (whatever type
+    each holds them as: union_categoricals insists they are the same)."""
+    categories = [part.categories.to_numpy(dtype=object) for part in parts]
+    labels = pd.Index(pd.unique(np.concatenate(categories)), dtype=object)
+    codes = [
+        np.append(labels.get_indexer(own), -1)[part.codes]
+        for part, own in zip(parts, categories, strict=True)
+    ]
+    return pd.Categorical.from_codes(np.concatenate(codes), labels)
 
 
 def _skeleton_columns(rule, table: pd.DataFrame) -> list[str]:
@@ -156,24 +207,87 @@ def _place(rule, rows: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]
     return cell, sort_row, sort_col
 
 
-def render(settled: pd.DataFrame, rules: dict, table: pd.DataFrame, catalog, engines: dict):
-    """The settled findings with every field: rows from a rule's skeleton rendered by their
-    rule (only those that stayed), the others as they are; the settled order kept."""
+# What Result.overview gives without writing messages.
+OVERVIEW = ("rule", "category", "severity", "file", "district", "sheet", "cell", "indicator",
+            "year")  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class Renderer:
+    """render() with one run's rules, enriched table, catalog and engines: what a Result keeps
+    to write its findings' messages when they are asked for, a slice at a time. A rule's
+    details (a median over all districts, the partner of a relation) are worked out once, for
+    every settled finding of that rule, and kept: some look at the whole table."""
+
+    rules: dict
+    table: pd.DataFrame
+    catalog: object
+    engines: dict
+    settled: pd.DataFrame | None = None  # every finding of the run, settled
+    _details: dict = field(default_factory=dict)
+
+    def __call__(self, settled: pd.DataFrame) -> pd.DataFrame:
+        return render(settled, self.rules, self.table, self.catalog, self.engines, self.details_of)
+
+    def details_of(self, code: str):
+        """The rule's details for all its settled findings (None: work them out per slice)."""
+        rule = self.rules[code]
+        if rule.details is None or self.settled is None:
+            return None
+        if code not in self._details:
+            mine = self.settled[(self.settled["rule"] == code).to_numpy()]
+            index = pd.Index(mine["source_row"].dropna().astype(np.int64).to_numpy())
+            self._details[code] = rule.details(self.table, self.catalog, index)
+        return self._details[code]
+
+
+def render(
+    settled: pd.DataFrame,
+    rules: dict,
+    table: pd.DataFrame,
+    catalog,
+    engines: dict,
+    details_of: Callable | None = None,
+) -> pd.DataFrame:
+    """The settled findings with every field: rows from a rule's skeleton get their RENDERED
+    fields from their rule (only those that stayed), the others are as they came; where they
+    are, which rule and how bad are the skeleton's. The settled order kept.
+    `details_of(code)` may give a rule's details worked out before, for more rows."""
     if settled.empty or "source_row" not in settled or settled["source_row"].isna().all():
-        return settled.drop(columns=["source_row"], errors="ignore")
+        done = settled.drop(columns=["source_row"], errors="ignore")
+        missing = {field: None for field in FIELDS if field not in done.columns}
+        return done.assign(**missing) if missing else done
     settled = settled.reset_index(drop=True)
-    from_rules = settled["source_row"].notna().to_numpy()
-    pieces = [settled[~from_rules].drop(columns=["source_row"])]
-    for code, group in settled[from_rules].groupby("rule", sort=False):
-        index = pd.Index(group["source_row"].astype(np.int64).to_numpy())
-        done = rule_frame(rules[code], table, index, catalog, engines.get(code, "pandera"))
-        done.index = group.index
-        pieces.append(done)
-    return pd.concat(pieces).sort_index()
+    columns = {
+        name: (
+            settled[name].to_numpy(dtype=object).copy()
+            if name in settled.columns
+            else np.full(len(settled), None, dtype=object)
+        )
+        for name in RENDERED
+    }
+    from_rules = settled[settled["source_row"].notna().to_numpy()]
+    for code, placed in from_rules.groupby("rule", sort=False, observed=True):
+        known = details_of(code) if details_of is not None else None
+        engine = engines.get(code, "pandera")
+        done = rule_frame(rules[code], table, placed, catalog, engine, known)
+        where = placed.index.to_numpy()
+        for name in RENDERED:
+            columns[name][where] = done[name]
+    return settled.drop(columns=["source_row"]).assign(**columns)
 
 
-def rule_frame(rule, table: pd.DataFrame, index: pd.Index, catalog, engine: str) -> pd.DataFrame:
-    """The findings of one rule on the rows `index` of the enriched table."""
+# The fields of a finding its rule writes (the skeleton has the others).
+RENDERED = ("message", "indicator_name", "value", "expected", "explanation", "engine")
+
+
+def rule_frame(
+    rule, table: pd.DataFrame, placed: pd.DataFrame, catalog, engine: str, details=None
+) -> dict[str, np.ndarray]:
+    """The RENDERED fields of one rule's findings: `placed` are their settled rows (where,
+    whose, which year; `source_row` their row of the enriched table). `details`, if given,
+    were worked out for these rows and maybe more."""
+    index = pd.Index(placed["source_row"].astype(np.int64).to_numpy())
     if rule.describe_all is not None:
         wanted = [c for c in FINDING_COLUMNS if c in table.columns]
         if rule.related_column and rule.related_column not in wanted:
@@ -181,7 +295,10 @@ def rule_frame(rule, table: pd.DataFrame, index: pd.Index, catalog, engine: str)
         rows = table.loc[index, wanted]
     else:
         rows = table.loc[index]
-    details = rule.details(table, catalog, index) if rule.details else {}
+    if details is None:
+        details = rule.details(table, catalog, index) if rule.details else {}
+    elif isinstance(details, dict):  # per-row details: this slice's
+        details = {position: details[position] for position in index if position in details}
     extra = _details_frame(details, index)
     if rule.describe_all is not None:
         found, expected = rule.describe_all(rows, extra)
@@ -189,64 +306,59 @@ def rule_frame(rule, table: pd.DataFrame, index: pd.Index, catalog, engine: str)
         expected = pd.Series(expected, index=index, dtype=object)
     else:  # a rule with few findings: its per-row describe
         found, expected = _described(rule.describe, rows, details)
-    cell, sort_row, sort_col = _place(rule, rows)
     name = texts(rows["indicator_name"])
     name = name.where(name.notna(), texts(rows["label"])).fillna("")
-    district = texts(rows["district"])
-    year = rows["year"].astype("Float64").round().astype("Int64")
-    year_field = pd.Series(["" if pd.isna(v) else int(v) for v in year], index=index, dtype=object)
+    year = placed["year"].to_numpy()
+    year_missing = pd.isna(year)
+    year_digits = np.where(year_missing, 0, year).astype(np.int64).astype(str)
+
+    def column(values) -> pd.Series:
+        return pd.Series(values, index=index, dtype=object)
+
+    blank = column(np.full(len(index), "", dtype=object))
     fields: dict[str, pd.Series] = {
         "name": name,
-        "year": year_field,
+        "year": column(np.where(year_missing, "", year_digits)),
         "role_label": _labels(rows["role"], ROLE_LABELS),
-        "district": district.fillna(""),
+        "district": column(placed["district"].to_numpy(dtype=object)).fillna(""),
         "direction_label": _labels(rows["direction"], DIRECTION_LABELS),
         "found": found,
         "expected": expected,
-        "hint": pd.Series("", index=index, dtype=object),
-        "reason": pd.Series("", index=index, dtype=object),
-        "first_cell": pd.Series("", index=index, dtype=object),
+        "hint": blank,
+        "reason": blank,
+        "first_cell": blank,
     }
-    for column in extra.columns:  # a row without a detail reads as blank (hint, reason …)
-        fields[column] = extra[column].astype(object).where(extra[column].notna(), "")
+    for name_of_detail in extra.columns:  # a row without a detail reads as blank (hint …)
+        detail = extra[name_of_detail].astype(object)
+        fields[name_of_detail] = detail.where(detail.notna(), "")
     fields = {key: clipped(value) for key, value in fields.items()}
-    fields["the sheet"] = clipped(rows["sheet"].astype(object))
-    fields["the cell"] = cell
+    fields["the sheet"] = clipped(column(placed["sheet"].to_numpy(dtype=object)))
+    fields["the cell"] = column(placed["cell"].to_numpy(dtype=object))
     message = rendered("工作表“{the sheet}”{the cell}：" + rule.template, fields, index)
     note = texts(rows["note"])
-    has_note = note.notna() & (note.fillna("").str.strip() != "")
+    has_note = note.notna()
+    has_note[has_note] = note[has_note].str.strip() != ""
     raw = rows["raw"].astype(object).to_numpy()
     missing_raw = np.fromiter((v is None for v in raw), bool, len(raw))
-    value = np.where(missing_raw, None, raw.astype(str).astype(object))
-    frame = pd.DataFrame(
-        {
-            "rule": rule.code,
-            "category": rule.category,
-            "severity": severities(rule.category, rows["binding"]),
-            "message": message,
-            "file": rows["file"].astype(object),
-            "district": district,
-            "sheet": rows["sheet"].astype(object),
-            "cell": cell,
-            "indicator": texts(rows["indicator"]),
-            "indicator_name": name.where(name != "", None),
-            "year": year,
-            "value": value,
-            "expected": expected,
-            "explanation": note.where(has_note, None),
-            "engine": engine,
-            "related_cell": (texts(rows[rule.related_column]) if rule.related_column else None),
-            "sort_row": sort_row,
-            "sort_col": sort_col,
-        },
-        index=index,
-    )
-    return frame.reset_index(drop=True)
+    return {
+        "message": message.to_numpy(dtype=object),
+        "indicator_name": name.where(name != "", None).to_numpy(dtype=object),
+        "value": np.where(missing_raw, None, raw.astype(str).astype(object)),
+        "expected": expected.to_numpy(dtype=object),
+        "explanation": note.where(has_note, None).to_numpy(dtype=object),
+        "engine": np.full(len(index), engine, dtype=object),
+    }
 
 
 def _labels(values: pd.Series, labels: dict[str, str]) -> pd.Series:
     """A label per value (a categorical maps its few categories), "" where none."""
-    return values.map(labels).astype(object).fillna("")
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+    else:
+        codes, categories = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        values = pd.Series(pd.Categorical.from_codes(codes, categories), index=values.index)
+    chosen = [labels.get(c, "") if isinstance(c, str) else "" for c in values.cat.categories]
+    return pd.Series(np.asarray([*chosen, ""], dtype=object)[codes], index=values.index)
 
 
 def _details_frame(details, index: pd.Index) -> pd.DataFrame:
@@ -284,48 +396,87 @@ def settle(frame: pd.DataFrame, level_of: dict[str, int]) -> pd.DataFrame:
     """No trend or outlier noise on a cell already wrong, nor on one whose reference cell is
     wrong; one finding per rule and position; ordered by severity, file, sheet, row, column,
     rule (the order of the per-row engine, ties kept in the order found). Worked out on
-    integer codes (hashing 500,000 text keys cost a second), the table taken once."""
+    integer codes: categories for text, (row, column) for a cell (hashing 500,000 text keys
+    cost a second); the table taken once."""
     if frame.empty:
         return frame
-    level = frame["rule"].map(level_of).fillna(0).astype(int).to_numpy()
+    level = _mapped(frame["rule"], level_of, 0)
     file, sheet = _codes(frame["file"]), _codes(frame["sheet"])
-    cells = _codes(pd.concat([frame["cell"], frame["related_cell"]], ignore_index=True))
-    cell, related = cells[: len(frame)], cells[len(frame) :]
-    width_sheet, width_cell = int(sheet.max()) + 2, int(cells.max()) + 2
+    sort_row, sort_col = frame["sort_row"].to_numpy(), frame["sort_col"].to_numpy()
+    cell = _cell_keys(sort_row, sort_col)
+    related = np.full(len(frame), -1, dtype=np.int64)
+    has_related = frame["related_cell"].notna().to_numpy()
+    if has_related.any():
+        related[has_related] = _cell_keys(*_cell_positions(frame["related_cell"][has_related]))
+    width_sheet, width_cell = int(sheet.max()) + 2, int(max(cell.max(), related.max())) + 2
     place = ((file + 1) * width_sheet + (sheet + 1)) * width_cell
     here, depends_on = place + cell + 1, place + related + 1
     broken = here[(cell >= 0) & (level <= 2)]
-    doubtful = np.concatenate([broken, here[(frame["category"] == "outlier").to_numpy()]])
-    follow_on = (level >= 3) & (np.isin(here, broken) | np.isin(depends_on, doubtful))
+    doubtful = np.concatenate([broken, here[_mapped(frame["category"], {"outlier": True}, False)]])
+    # hashed (pandas' isin): the keys span too wide a range for numpy's table method
+    follow_on = (level >= 3) & (
+        pd.Series(here).isin(broken).to_numpy() | pd.Series(depends_on).isin(doubtful).to_numpy()
+    )
     kept = np.flatnonzero(~follow_on)
     # np.lexsort sorts by its last key first, and is stable: ties keep the order found
     keys = [
         _codes(frame["rule"], ordered=True)[kept],
-        frame["sort_col"].to_numpy()[kept],
-        frame["sort_row"].to_numpy()[kept],
+        sort_col[kept],
+        sort_row[kept],
         _codes(frame["sheet"], ordered=True)[kept],
         _codes(frame["file"], ordered=True)[kept],
-        frame["severity"].map(SEVERITY_RANK).to_numpy()[kept],
+        _mapped(frame["severity"], SEVERITY_RANK, 0)[kept],
     ]
     ordered = kept[np.lexsort(keys)]
-    without_cell = (cell < 0)[ordered]
+    without_cell = ordered[cell[ordered] < 0]  # told apart by year and message instead
     same = np.column_stack(
         [
             *(_codes(frame[column])[ordered] for column in ("rule", "indicator", "district")),
             file[ordered],
             sheet[ordered],
             cell[ordered],
-            np.where(without_cell, _codes(frame["year"].astype(object))[ordered], -2),
-            np.where(without_cell, _codes(frame["message"])[ordered], -2),
+            _codes_where(frame["year"].astype(object), ordered, without_cell),
+            _codes_where(frame["message"], ordered, without_cell),
         ]
     )
     first = pd.DataFrame(same).duplicated().to_numpy()
     return frame.take(ordered[~first]).reset_index(drop=True)
 
 
+def _mapped(values: pd.Series, mapping: dict, default) -> np.ndarray:
+    """mapping[value] for every row (default where absent): each category looked up once."""
+    coded = (
+        values.array
+        if isinstance(values.dtype, pd.CategoricalDtype)
+        else pd.Categorical(values.to_numpy(dtype=object))
+    )
+    looked_up = [mapping.get(c, default) for c in coded.categories] + [default]
+    return np.asarray(looked_up)[coded.codes]
+
+
+def _codes_where(values: pd.Series, rows: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """For each of `rows`: a code of its value if it is one of `where`, else -2."""
+    codes = np.full(len(values), -2, dtype=np.int64)
+    codes[where] = _codes(values.iloc[where])
+    return codes[rows]
+
+
+def _cell_keys(row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """One integer per cell position (-1 for none): Excel has 16,384 columns."""
+    return np.where(row >= NO_ROW, -1, row * 16_385 + col).astype(np.int64)
+
+
 def _codes(values: pd.Series, ordered: bool = False) -> np.ndarray:
     """An integer per distinct value (-1 for none); in the values' sort order if `ordered`
     (None and "" first, as Finding.sort_key puts them)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        if not ordered:
+            return codes
+        # the categories and "" (for none, taken by code -1) ranked in sort order
+        labels = np.concatenate([values.cat.categories.to_numpy(dtype=object), [""]])
+        ranks, _uniques = pd.factorize(labels, sort=True)
+        return ranks.astype(np.int64)[codes]
     array = values.to_numpy(dtype=object)
     if ordered:
         array = np.where(pd.isna(array), "", array)
@@ -333,21 +484,47 @@ def _codes(values: pd.Series, ordered: bool = False) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+NO_ROW = 10**9  # the sort row of a finding without a cell: after every cell
+ADDRESS_WIDTH = 16  # the longest cell address read column-wise (XFD1048576 is 10)
+
+
 def _cell_positions(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of A1 addresses as Finding.sort_key orders them; no cell sorts last."""
-    text = cells.fillna("").astype(str)
-    letters = text.str.replace(r"[^A-Za-z]", "", regex=True).str.upper()
-    digits = text.str.replace(r"[^0-9]", "", regex=True)
-    row = pd.to_numeric(digits, errors="coerce").fillna(0).astype(np.int64).to_numpy()
+    """(row, column) of A1 addresses as Finding.sort_key orders them (the letters of the
+    text give the column, its digits the row); no cell sorts last. Read a character column
+    at a time over the addresses as fixed-width text, not address by address."""
+    array = cells.to_numpy(dtype=object)
+    missing = pd.isna(array)
+    text = np.where(missing, "", array)
+    lengths = np.fromiter(map(len, map(str, text)), np.int64, len(text))
+    row = np.zeros(len(text), dtype=np.int64)
     col = np.zeros(len(text), dtype=np.int64)
-    for position in range(int(letters.str.len().max() or 0)):
-        char = letters.str[position]
-        present = char.notna().to_numpy() & (char.fillna("") != "").to_numpy()
-        codes = char.fillna("@").map(ord).to_numpy() - 64
-        col = np.where(present, col * 26 + codes, col)
-    missing = cells.isna().to_numpy()
-    row = np.where(missing, 10**9, row)
+    short = lengths <= ADDRESS_WIDTH
+    if short.any():
+        chars = text[short].astype(f"U{max(int(lengths[short].max()), 1)}")
+        grid = chars.view(np.uint32).reshape(len(chars), -1).astype(np.int64)
+        short_row = np.zeros(len(chars), dtype=np.int64)
+        short_col = np.zeros(len(chars), dtype=np.int64)
+        for char in grid.T:
+            upper = char & ~32
+            letter = (upper >= 65) & (upper <= 90)
+            digit = (char >= 48) & (char <= 57)
+            short_col = np.where(letter, np.minimum(short_col * 26 + upper - 64, NO_ROW), short_col)
+            short_row = np.where(digit, np.minimum(short_row * 10 + char - 48, NO_ROW), short_row)
+        row[short], col[short] = short_row, short_col
+    for position in np.flatnonzero(~short).tolist():  # not an address: read as the key reads it
+        row[position], col[position] = _position_of(str(text[position]))
+    row = np.where(missing, NO_ROW, row)
     col = np.where(missing, 0, col)
+    return row, col
+
+
+def _position_of(text: str) -> tuple[int, int]:
+    row = col = 0
+    for char in text:
+        if char.isascii() and char.isalpha():
+            col = min(col * 26 + ord(char.upper()) - 64, NO_ROW)
+        elif char.isascii() and char.isdigit():
+            row = min(row * 10 + ord(char) - 48, NO_ROW)
     return row, col
 
 

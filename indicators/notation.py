@@ -250,6 +250,15 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def format_numbers(values: list[float]) -> list[str]:
+    """format_number of each value (floats, not None), the usual ones without a call each:
+    a file with random values has hundreds of thousands of distinct numbers."""
+    written = [text.removesuffix(".0") for text in map(repr, values)]
+    for position in [i for i, text in enumerate(written) if "e" in text or "n" in text]:
+        written[position] = format_number(values[position])
+    return ["0" if text == "-0" else text for text in written]
+
+
 def format_number(value: float | None) -> str:
     """Shortest plain rendering: 26000.0 → "26000", 44.80 → "44.8"."""
     if value is None:

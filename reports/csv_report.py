@@ -22,6 +22,7 @@ COLUMNS = [
 ]  # fmt: skip
 HEADER = [header for header, _field in COLUMNS]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SLICE = 50_000  # findings rendered and written at a time
 
 
 def neutralise(value: object) -> str:
@@ -91,9 +92,9 @@ def write_csv(outcome: Outcome, path: Path) -> None:
         writer = csv.writer(out)
         writer.writerow(HEADER)
         for result in outcome.results:
-            frame = getattr(result, "frame", None)
-            if frame is not None and not result.materialised:
-                write_table(out, frame, result.submission.file)
+            if not result.materialised:
+                for part in result.slices(SLICE):
+                    write_table(out, part, result.submission.file)
             else:
                 for finding in result.findings:
                     file = result.submission.file

@@ -25,30 +25,28 @@ def finding_document(finding: Finding) -> dict:
 
 class FindingsTable:
     """A submission's findings still as the engine's table: written straight to JSON by
-    write_document, in slices (building 386,000 dicts first cost 2.5 s and 400 MB)."""
+    write_document, a slice at a time, each slice's messages written just before it (building
+    386,000 dicts first cost 2.5 s and 400 MB; holding every message at once, 370 MB)."""
 
     SLICE = 50_000
 
-    def __init__(self, frame) -> None:
-        self.frame = frame
+    def __init__(self, result: Result) -> None:
+        self.result = result
 
     def write(self, out: BinaryIO) -> None:
-        records = self.frame[list(FINDING_KEYS)].astype({"year": "Int64"})
         out.write(b"[")
-        for start in range(0, len(records), self.SLICE):
-            text = records.iloc[start : start + self.SLICE].to_json(
-                orient="records", force_ascii=False
-            )
-            if start:
+        for number, part in enumerate(self.result.slices(self.SLICE)):
+            records = part[list(FINDING_KEYS)].astype({"year": "Int64"})
+            text = records.to_json(orient="records", force_ascii=False)
+            if number:
                 out.write(b",")
             out.write(text[1:-1].encode("utf-8"))
         out.write(b"]")
 
 
 def _findings_of(result: Result, deferred: bool):
-    frame = getattr(result, "frame", None)
-    if deferred and frame is not None and not result.materialised:
-        return FindingsTable(frame)
+    if deferred and not result.materialised:
+        return FindingsTable(result)
     return [finding_document(f) for f in result.findings]
 
 

@@ -14,17 +14,16 @@ STATUS_LABELS = {"ok": "通过", "warning": "有警告", "error": "有错误", "
 SHOWN_PER_FILE = 30
 
 
-def _by_rule(findings: list) -> list[str]:
-    """Each rule's count and its first cells: what a long list is made of, in a few lines."""
-    cells: dict[str, list[str]] = {}
-    counts: Counter = Counter()
-    for finding in findings:
-        counts[finding.rule] += 1
-        if finding.cell and len(cells.setdefault(finding.rule, [])) < 5:
-            cells[finding.rule].append(f"{finding.sheet}!{finding.cell}")
+def _by_rule(overview) -> list[str]:
+    """Each rule's count and its first cells: what a long list is made of, in a few lines
+    (from the findings table: no message is written for this)."""
     lines = []
+    counts = Counter(overview["rule"].astype(object).tolist())
+    placed = overview[overview["cell"].notna()]
     for rule, count in counts.most_common():
-        where = "、".join(cells.get(rule, []))
+        first = placed[placed["rule"] == rule].head(5)
+        cells = zip(first["sheet"], first["cell"], strict=True)
+        where = "、".join(f"{sheet}!{cell}" for sheet, cell in cells)
         lines.append(f"    {rule} {count} 条" + (f"（{where} 等）" if where else ""))
     return lines
 
@@ -38,15 +37,15 @@ def summary(outcome: Outcome) -> str:
             f"【{STATUS_LABELS[result.status]}】{sub.file}  {who}  "
             f"错误 {result.count(ERROR)} 条，警告 {result.count(WARNING)} 条"
         )
-        for finding in result.findings[:SHOWN_PER_FILE]:
+        for finding in result.first(SHOWN_PER_FILE):
             line = f"  [{SEVERITY_LABELS[finding.severity]}] {finding.message}"
             if finding.explanation:
                 line += f"（备注：{finding.explanation}）"
             lines.append(line)
-        if len(result.findings) > SHOWN_PER_FILE:
-            more = len(result.findings) - SHOWN_PER_FILE
+        if len(result) > SHOWN_PER_FILE:
+            more = len(result) - SHOWN_PER_FILE
             lines.append(f"  ……另有 {more} 条，用 --json 或 --csv 查看全部；按规则：")
-            lines.extend(_by_rule(result.findings))
+            lines.extend(_by_rule(result.overview))
     if outcome.batch_findings:
         lines.append("【跨区县检查】")
         for finding in outcome.batch_findings:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indicators.notation import format_number, parse
+from indicators.notation import format_number, format_numbers, parse
 
 
 @pytest.mark.parametrize(
@@ -102,3 +102,8 @@ def test_thousands_separators_round_trip(number):
 def test_full_width_digits_round_trip(number):
     full_width = str(number).translate(str.maketrans("0123456789.", "０１２３４５６７８９．"))
     assert parse(full_width).value == float(number)
+
+
+@given(st.lists(st.floats(allow_nan=False), max_size=50))
+def test_many_numbers_are_written_as_one_is(values):
+    assert format_numbers(values) == [format_number(v) for v in values]

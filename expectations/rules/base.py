@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from indicators import Catalog, format_number
+from indicators.notation import format_numbers
 
 Passes = Callable[[pd.DataFrame, Catalog], pd.Series]
 Describe = Callable[[object, dict], tuple[str, str]]  # (row, details) → (found, expected)
@@ -131,7 +132,7 @@ def numbers(values: pd.Series) -> pd.Series:
     """`number` of each value, each distinct value written once (a bound, a baseline and a
     median repeat on every row of their indicator)."""
     codes, distinct = pd.factorize(values.astype("float64").to_numpy(), use_na_sentinel=True)
-    written = np.array([*(number(v) for v in distinct), "—"], dtype=object)
+    written = np.array([*format_numbers(distinct.tolist()), "—"], dtype=object)
     return pd.Series(written[codes], index=values.index, dtype=object)
 
 
