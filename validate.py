@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import traceback
@@ -719,5 +720,21 @@ def _log_internal_error() -> str:
         return "（无法写日志）"
 
 
+def leave(code: int) -> None:
+    """Exit once everything is written: the readers stopped, output flushed, and the heap left
+    to the operating system rather than taken apart object by object (0.25 s after a file
+    with 386,000 findings)."""
+    from submissions.isolation import close_all
+
+    close_all()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (… | head): nothing more to say
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())

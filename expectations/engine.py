@@ -71,17 +71,19 @@ class Result:
                 self._frame = self._rendered(self._settled)
         return self._frame
 
-    def slices(self, size: int) -> Iterator[pd.DataFrame]:
-        """The findings with every field, `size` at a time, in order: for writers, which
-        need never hold all the messages of a file at once."""
+    def slices(self, size: int, start: int = 0, stop: int | None = None) -> Iterator[pd.DataFrame]:
+        """The findings with every field, `size` at a time, in order (those from `start` to
+        `stop`): for writers, which need never hold all the messages of a file at once."""
         settled = self._settled
+        whole = None
         if self._findings is not None or self._frame is not None or settled is None:
             whole = self.frame
-            for start in range(0, len(whole), size):
-                yield whole.iloc[start : start + size]
-            return
-        for start in range(0, len(settled), size):
-            yield self._rendered(settled.iloc[start : start + size])
+        source = whole if whole is not None else settled
+        assert source is not None
+        stop = len(source) if stop is None else min(stop, len(source))
+        for first in range(start, stop, size):
+            part = source.iloc[first : min(first + size, stop)]
+            yield part if whole is not None else self._rendered(part)
 
     @property
     def overview(self) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from reports.forking import can_fork
 from submissions import CATEGORY_LABELS, SEVERITY_LABELS
 from submissions.finding import SEVERITY_RANK, is_data_error
 from submissions.output import write_text
@@ -100,7 +101,7 @@ def write_html(
         if meanwhile is not None:
             meanwhile()
 
-    if workers > 1 and len(names) >= PARALLEL_PAGES and _can_fork():
+    if workers > 1 and len(names) >= PARALLEL_PAGES and can_fork():
         with _FORKING:  # the global is what the children inherit: one fork-out at a time
             _SHARED = shared
             try:
@@ -120,10 +121,6 @@ def write_html(
         _write_pages(positions, shared)
         write_dashboard()
     return dashboard
-
-
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _write_pages(positions: range, shared: tuple | None = None) -> None:

@@ -420,6 +420,7 @@ def shared_pool(limits: Limits | None = None) -> Pool:
 
 
 @atexit.register
-def _close_all() -> None:
+def close_all() -> None:
+    """Stop every pool's children (also at exit)."""
     for pool in list(_live):
         pool.close()

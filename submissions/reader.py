@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from indicators import Catalog, parse
+from indicators.notation import format_numbers
 from indicators.units import unit_factor
 from submissions.cells import Collected, Submission, unreadable
 from submissions.codes import (
@@ -289,33 +290,66 @@ def _cell_codes(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, uniques
 
 
+def _readings(uniques: np.ndarray) -> dict[str, np.ndarray]:
+    """What parse() reads in each distinct cell content, field by field, with one more entry
+    (last) for a blank. A plain finite number — most cells of a long export, and all but a
+    few of a file of random values — is read without a Reading each: its text is the number
+    written as format_number writes it, and nothing else is set."""
+    count = len(uniques)
+    plain = np.fromiter((type(value) is float for value in uniques), bool, count)
+    numbers = np.zeros(count, dtype="float64")
+    numbers[plain] = uniques[plain].astype("float64")
+    plain &= np.isfinite(numbers)
+    others = np.flatnonzero(~plain).tolist()
+    readings = [parse(uniques[position]) for position in others] + [parse(None)]
+    rest = [*others, count]  # where each Reading goes
+
+    def field(name: str, dtype, default, convert=None) -> np.ndarray:
+        column = np.full(count + 1, default, dtype=dtype)
+        got = [getattr(r, name) for r in readings]
+        if convert is not None:
+            got = [convert(value) for value in got]
+        column[rest] = got
+        return column
+
+    nan = lambda v: np.nan if v is None else v  # noqa: E731
+    text = field("text", object, None)
+    text[np.flatnonzero(plain)] = format_numbers(numbers[plain].tolist())
+    value = field("value", "float64", np.nan, nan)
+    value[:count][plain] = numbers[plain]
+    units = [r.unit or ("‰" if r.per_mille else None) for r in readings]
+    cell_unit = np.full(count + 1, None, dtype=object)
+    cell_unit[rest] = units
+    return {
+        "text": text,
+        "value": value,
+        "high": field("high", "float64", np.nan, nan),
+        "empty": field("empty", bool, False),
+        "percent": field("percent", bool, False),
+        "multiplier": field("multiplier", bool, False, bool),
+        "reason": field("reason", object, None),
+        "comparator": field("comparator", object, None),
+        "cell_unit": cell_unit,
+    }
+
+
 def _values(table: pd.DataFrame, raw: np.ndarray, catalog: Catalog) -> None:
     """Parse every value cell once per distinct content; convert to the catalog's unit."""
     codes, uniques = _cell_codes(raw)
-    readings = [parse(value) for value in uniques] + [parse(None)]
+    read = _readings(uniques)
 
-    def take(field, dtype=object, convert=None):
-        array = np.array(
-            [convert(getattr(r, field)) if convert else getattr(r, field) for r in readings],
-            dtype=dtype,
-        )
-        return array[codes]
+    def take(field):
+        return read[field][codes]
 
-    def text(field):
-        return categorical(codes, [getattr(r, field) for r in readings])
-
-    nan = lambda v: np.nan if v is None else v  # noqa: E731
     table["raw"] = pd.Series(take("text"), index=table.index, dtype=object)
-    table["empty"] = take("empty", bool)
-    table["reason"] = text("reason")
-    table["comparator"] = text("comparator")
-    table["percent"] = take("percent", bool)
-    table["cell_unit"] = categorical(
-        codes, [r.unit or ("‰" if r.per_mille else None) for r in readings]
-    )
-    value = take("value", "float64", nan)
-    high = take("high", "float64", nan)
-    own_multiplier = take("multiplier", bool, bool)
+    table["empty"] = take("empty")
+    table["reason"] = categorical(codes, read["reason"])
+    table["comparator"] = categorical(codes, read["comparator"])
+    table["percent"] = take("percent")
+    table["cell_unit"] = categorical(codes, read["cell_unit"])
+    value = take("value")
+    high = take("high")
+    own_multiplier = take("multiplier")
 
     # Unit conversion per distinct (indicator, written unit, unit in the cell).
     units = {i.code: i.unit for i in catalog.indicators}

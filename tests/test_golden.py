@@ -45,3 +45,64 @@ def test_csv_from_the_findings_table_is_the_csv_of_the_records(corpus, tmp_path)
     assert "'-" in written  # formula-like text (a negative value) neutralised on both paths
     years = [f.year for r in outcome.results for f in r.findings]
     assert all(y is None or type(y) is int for y in years)
+
+
+def _documents(outcome, tmp_path, name):
+    from reports import document, write_json
+
+    path = tmp_path / name
+    write_json(document(outcome, deferred=True), path)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_json_written_in_slices_and_halves_is_the_json_of_the_records(
+    corpus, tmp_path, monkeypatch
+):
+    """The findings written from the table a few at a time, and the second half by a forked
+    copy of the process, give the document written from the Finding records."""
+    from reports import document
+    from reports.json_report import FindingsTable
+
+    loaded = load("liuzhou")
+    outcome = validate(read_submissions(corpus["liuzhou"], loaded.catalog), loaded)
+    assert max(len(result) for result in outcome.results) > 20
+    monkeypatch.setattr(FindingsTable, "SLICE", 7)
+    monkeypatch.setattr(FindingsTable, "PARALLEL", 20)
+    forks = []
+    import reports.json_report as json_report
+
+    monkeypatch.setattr(json_report, "Forked", _counting(json_report.Forked, forks))
+    # other tests may leave an idle thread behind, which the tool would not fork beside
+    monkeypatch.setattr(json_report, "can_fork_alone", lambda: True)
+    written = _documents(outcome, tmp_path, "table.json")
+    assert forks  # a forked copy wrote part of it
+    assert not any(result.materialised for result in outcome.results)
+    expected = document(outcome)  # from the records
+    assert written == json.loads(json.dumps(expected, ensure_ascii=False))
+
+
+def test_a_forked_writer_that_fails_is_replaced_by_this_process(tmp_path):
+    """What a forked copy would have written is written here when the copy dies."""
+    import io
+    import os
+
+    from reports.forking import Forked
+
+    parent = os.getpid()
+
+    def write(sink):
+        if os.getpid() != parent:
+            os._exit(3)  # the copy dies without writing
+        sink.write(b"written here")
+
+    out = io.BytesIO()
+    Forked(write, timeout=30).copy_to(out)
+    assert out.getvalue() == b"written here"
+
+
+def _counting(forked, forks):
+    def made(*args, **kwargs):
+        forks.append(args)
+        return forked(*args, **kwargs)
+
+    return made

@@ -6,6 +6,8 @@ import zipfile
 import openpyxl
 import pytest
 import xlwt
+from hypothesis import given
+from hypothesis import strategies as st
 
 from submissions import read_submission
 from submissions.limits import Limits
@@ -373,3 +375,41 @@ def test_percent_formatted_cells_of_a_long_sheet(tmp_path, yantai):
     values = dict(zip(outcome.table["cell"], outcome.table["value"], strict=True))
     assert values["D2"] == 62.0 and values["D3"] == 0.97  # D3 is not formatted as a percent
     assert ("D3", "scale") in pairs(outcome) and ("D2", "scale") not in pairs(outcome)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(),
+            st.integers(-(10**30), 10**30),
+            st.booleans(),
+            st.text(max_size=12),
+            st.sampled_from(["62%", "约3,600", "1.2万", "—", "=A1", "#DIV/0!", "3～5个"]),
+        ),
+        max_size=30,
+    )
+)
+def test_distinct_cells_are_read_as_parse_reads_each(values):
+    """The columnar reading of distinct cell contents (plain numbers without a Reading each)
+    gives what parse() gives for every one of them, and a blank last."""
+    import numpy as np
+
+    from indicators import parse
+    from submissions.reader import _readings
+
+    uniques = np.empty(len(values), dtype=object)
+    uniques[:] = values
+    read = _readings(uniques)
+    for position, value in enumerate([*values, None]):
+        reading = parse(value)
+        assert read["text"][position] == reading.text
+        assert read["reason"][position] == reading.reason
+        assert read["comparator"][position] == reading.comparator
+        assert read["empty"][position] == reading.empty
+        assert read["percent"][position] == reading.percent
+        assert read["multiplier"][position] == bool(reading.multiplier)
+        assert read["cell_unit"][position] == (reading.unit or ("‰" if reading.per_mille else None))
+        for name in ("value", "high"):
+            expected = getattr(reading, name)
+            got = read[name][position]
+            assert (np.isnan(got) and expected is None) or got == expected
