@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -13,6 +14,7 @@ from expectations.context import enrich
 from expectations.findings import (
     OVERVIEW,
     Renderer,
+    by_file,
     materialise,
     records_frame,
     rule_skeleton,
@@ -22,6 +24,7 @@ from expectations.findings import (
 from expectations.rules import ROW_RULES, TABLE_RULES
 from indicators import LoadedCatalog
 from submissions import ERROR, WARNING, Finding, Submission
+from submissions.heap import release_freed
 from submissions.reader import joined_table
 
 
@@ -38,23 +41,29 @@ class Result:
         engines: dict[str, str] | None = None,
         settled: pd.DataFrame | None = None,
         renderer: Renderer | None = None,
+        offset: int = 0,
     ) -> None:
+        """`settled`: this submission's settled findings, which are `renderer.settled` from
+        position `offset` on (without a renderer they are complete as they are)."""
         self.submission = submission
         self.engines = engines or {}  # rule code → engine that ran it
         self._findings = list(findings) if findings is not None else None
         self._settled = settled if findings is None else None
         self._renderer = renderer
+        self._offset = offset
         self._frame: pd.DataFrame | None = None
+        self._counted: dict[str, int] | None = None
 
     @property
     def findings(self) -> list[Finding]:
         if self._findings is None:
-            self._findings = materialise(self.frame)
+            self._findings = materialise(self.frame) if len(self) else []
         return self._findings
 
     @findings.setter
     def findings(self, findings: list[Finding]) -> None:
         self._findings, self._settled, self._frame = list(findings), None, None
+        self._counted = None
 
     @property
     def materialised(self) -> bool:
@@ -68,22 +77,17 @@ class Result:
             if self._findings is not None:
                 self._frame = records_frame(self._findings)
             else:
-                self._frame = self._rendered(self._settled)
+                self._frame = self._rendered(0, len(self))
         return self._frame
 
     def slices(self, size: int, start: int = 0, stop: int | None = None) -> Iterator[pd.DataFrame]:
         """The findings with every field, `size` at a time, in order (those from `start` to
         `stop`): for writers, which need never hold all the messages of a file at once."""
-        settled = self._settled
-        whole = None
-        if self._findings is not None or self._frame is not None or settled is None:
-            whole = self.frame
-        source = whole if whole is not None else settled
-        assert source is not None
-        stop = len(source) if stop is None else min(stop, len(source))
+        stop = len(self) if stop is None else min(stop, len(self))
+        whole = self.frame if self._findings is not None or self._frame is not None else None
         for first in range(start, stop, size):
-            part = source.iloc[first : min(first + size, stop)]
-            yield part if whole is not None else self._rendered(part)
+            last = min(first + size, stop)
+            yield whole.iloc[first:last] if whole is not None else self._rendered(first, last)
 
     @property
     def overview(self) -> pd.DataFrame:
@@ -95,36 +99,46 @@ class Result:
 
     def first(self, count: int) -> list[Finding]:
         """The first `count` findings as records."""
-        if self._findings is not None or self._settled is None:
+        if self._findings is not None or self._frame is not None:
             return self.findings[:count]
-        return materialise(self._rendered(self._settled.iloc[:count]))
+        return materialise(self._rendered(0, min(count, len(self))))
 
     def __len__(self) -> int:
         if self._findings is not None:
             return len(self._findings)
         return len(self._settled) if self._settled is not None else 0
 
-    def _rendered(self, settled: pd.DataFrame | None) -> pd.DataFrame:
-        if settled is None:
+    def _rendered(self, first: int, stop: int) -> pd.DataFrame:
+        """Findings first … stop-1 of this submission with every field."""
+        if self._settled is None:
             return records_frame([])
         if self._renderer is None:
-            return settled
-        return self._renderer(settled)
+            return self._settled.iloc[first:stop]
+        return self._renderer.rows(self._offset + first, self._offset + stop)
 
-    def _severities(self) -> pd.Series:
-        return self.overview["severity"]
+    def _severities(self) -> dict[str, int]:
+        """severity → how many (counted once: a dashboard asks for every cell of its grid)."""
+        if self._counted is None:
+            if self._findings is None and self._settled is not None:
+                self._counted = {}
+                if len(self._settled):
+                    counts = Counter(self._settled["severity"].astype(object).tolist())
+                    self._counted = {str(k): v for k, v in counts.items()}
+            else:
+                self._counted = dict(Counter(f.severity for f in self.findings))
+        return self._counted
 
     @property
     def status(self) -> str:
         if self.submission.unreadable:
             return "unreadable"
-        severities = set(self._severities().unique())
-        if ERROR in severities:
+        severities = self._severities()
+        if severities.get(ERROR):
             return "error"
-        return "warning" if WARNING in severities else "ok"
+        return "warning" if severities.get(WARNING) else "ok"
 
     def count(self, severity: str) -> int:
-        return int((self._severities() == severity).sum())
+        return self._severities().get(severity, 0)
 
 
 @dataclass
@@ -134,6 +148,15 @@ class Outcome:
     batch_findings: list[Finding]
     table: pd.DataFrame  # the enriched tidy table of every readable submission
     engines: dict[str, str] = field(default_factory=dict)  # rule code → engine that ran it
+
+    def render_ahead(self) -> None:
+        """Write every finding's message now if they make one block: processes forked after
+        this inherit them, rather than each writing them again."""
+        renderers = {id(r._renderer): r._renderer for r in self.results if r._renderer}
+        for renderer in renderers.values():
+            settled = renderer.settled
+            if settled is not None and 0 < len(settled) <= renderer.BLOCK:
+                renderer.rows(0, len(settled))
 
     @property
     def has_errors(self) -> bool:
@@ -229,6 +252,7 @@ def validate(
     `history` holds values the same districts reported before (expectations.rules.revision's
     HISTORY_COLUMNS), for the service, whose earlier uploads are not part of the run."""
     engines = dict.fromkeys(RULE_CODES, "pandera")
+    release_freed()  # what reading left behind
     table = joined_table([s for s in submissions if not s.unreadable])
     if table.empty:
         results = [
@@ -269,14 +293,16 @@ def validate(
     # of the rows that fail are follow-ons of another finding, never rendered
     joined = stacked(frames)
     del frames
+    release_freed()  # the rules' temporaries, before settling copies the findings
     found = settle(joined, LEVELS)
     del joined
+    release_freed()
+    found, places = by_file(found, [s.file for s in submissions])
     renderer = Renderer(ROW_RULES, enriched, loaded.catalog, engines, found)
-    per_file = dict(iter(found.groupby("file", sort=False, observed=True))) if len(found) else {}
-    results = [
-        Result(s, None, engines, per_file.get(s.file, found.iloc[0:0]), renderer)
-        for s in submissions
-    ]
+    results = []
+    for s in submissions:
+        first, stop = places.get(s.file, (0, 0))
+        results.append(Result(s, None, engines, found.iloc[first:stop], renderer, first))
     batch_findings.sort(key=lambda f: f.sort_key)
     return Outcome(loaded, results, batch_findings, enriched, engines)
 

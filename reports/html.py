@@ -102,6 +102,7 @@ def write_html(
             meanwhile()
 
     if workers > 1 and len(names) >= PARALLEL_PAGES and can_fork():
+        outcome.render_ahead()
         with _FORKING:  # the global is what the children inherit: one fork-out at a time
             _SHARED = shared
             try:

@@ -9,6 +9,7 @@ import orjson
 
 from reports.forking import Forked, can_fork_alone
 from submissions import ERROR, INFO, WARNING, Finding
+from submissions.heap import release_freed
 from submissions.output import replaced
 
 if TYPE_CHECKING:  # types only: nothing here runs rules
@@ -41,7 +42,10 @@ class FindingsTable:
         half = total
         later = None
         if total >= self.PARALLEL and can_fork_alone():
-            half = total // 2
+            from expectations.findings import Renderer
+
+            # at a block's edge, so that no block of messages is rendered twice
+            half = round(total / 2 / Renderer.BLOCK) * Renderer.BLOCK or total // 2
             later = Forked(
                 lambda sink: self._write_range(sink, half, total), timeout=60 + total / 1000
             )
@@ -60,6 +64,8 @@ class FindingsTable:
             if number:
                 out.write(b",")
             out.write(text[1:-1].encode("utf-8"))
+            del records, text, part
+            release_freed()  # a slice's messages and JSON, before the next slice's
 
 
 def _findings_of(result: Result, deferred: bool):
