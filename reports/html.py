@@ -317,8 +317,9 @@ def _indicator_rows(
                         "raw": e[3],
                         "flagged": e[4] in flagged_cells,
                     }
-                    for e in actuals
+                    for e in actuals[:VALUES_SHOWN]
                 ],
+                "more_values": max(len(actuals) - VALUES_SHOWN, 0),
                 "target": _shown(target_value) + ("" if target or not ind.target else "（全市）"),
                 "city_target": ind.target_summary,
                 "chart": progress_chart(base_value, [(e[1], e[2]) for e in usable], target_value),
@@ -331,6 +332,11 @@ def _indicator_rows(
             }
         )
     return rows
+
+
+# An indicator's row lists this many reported values at most: a long file of 3,000 districts
+# listed all 12,000 of each indicator, and its page weighed 26 MB.
+VALUES_SHOWN = 12
 
 
 def _shown(value) -> str:

@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 
 from reports.annotate import write_annotated
 from reports.html import write_html
-from tests.conftest import cell_of, district_file, run, to_pdf
+from tests.conftest import ROOT, cell_of, district_file, run, to_pdf
 
 Y = 2023
 EXTERNAL = re.compile(r"^(https?:|//|ftp:)", re.IGNORECASE)
@@ -229,3 +229,26 @@ def test_findings_lists_share_one_layout(tmp_path, outcome_and_paths):
     severity = HEADER.index("严重程度")
     assert {row[severity] for row in served[1:]} <= {"错误", "警告", "提示"}
     assert len(served) - 1 == len(result.findings) == len(from_copy) - 1
+
+
+def test_a_long_file_of_many_districts_lists_a_few_values_per_indicator(tmp_path, yantai):
+    """One file holding 60 districts: each indicator's row lists VALUES_SHOWN values and says
+    how many more there are, rather than all of them."""
+    import sys
+
+    from reports.html import VALUES_SHOWN, write_html
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from corpus import long_workbook
+
+    path = long_workbook(districts=60, path=tmp_path / "long.xlsx")
+    outcome = run([path], yantai)
+    dashboard = write_html(outcome, tmp_path / "html")
+    page = next((dashboard.parent / "submissions").glob("*.html"))
+    soup = _soup(page)
+    beds = next(
+        tr for tr in soup.select("#indicators tbody tr") if "机构养老床位数" in tr.get_text()
+    )
+    listed = beds.select("td")[3]
+    assert len(listed.select("div.num")) == VALUES_SHOWN
+    assert "另有" in listed.select_one("div.more").get_text()
