@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from submissions import ERROR, WARNING, Finding
-from submissions.finding import BINDING_DEPENDENT, FIXED_SEVERITY, SEVERITY_RANK
+from submissions.finding import BINDING_DEPENDENT, FIXED_SEVERITY, SEVERITY_RANK, cell_order
 
 FIELDS = list(Finding.__dataclass_fields__)  # rule, category, severity, message, file, …
 ROLE_LABELS = {"actual": "", "baseline": "（基期）", "target": "（目标）"}
@@ -382,11 +382,10 @@ def rule_frame(
 def _labels(values: pd.Series, labels: dict[str, str]) -> pd.Series:
     """A label per value (a categorical maps its few categories), "" where none."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
+        codes, categories = values.cat.codes.to_numpy(), values.cat.categories
     else:
         codes, categories = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-        values = pd.Series(pd.Categorical.from_codes(codes, categories), index=values.index)
-    chosen = [labels.get(c, "") if isinstance(c, str) else "" for c in values.cat.categories]
+    chosen = [labels.get(c, "") if isinstance(c, str) else "" for c in categories]
     return pd.Series(np.asarray([*chosen, ""], dtype=object)[codes], index=values.index)
 
 
@@ -558,20 +557,12 @@ def _cell_positions(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             short_col = np.where(letter, np.minimum(short_col * 26 + upper - 64, NO_ROW), short_col)
             short_row = np.where(digit, np.minimum(short_row * 10 + char - 48, NO_ROW), short_row)
         row[short], col[short] = short_row, short_col
-    for position in np.flatnonzero(~short).tolist():  # not an address: read as the key reads it
-        row[position], col[position] = _position_of(str(text[position]))
+    for position in np.flatnonzero(~short).tolist():  # not an address: as the key orders it
+        row[position], col[position] = (
+            min(part, NO_ROW) for part in cell_order(str(text[position]))
+        )
     row = np.where(missing, NO_ROW, row)
     col = np.where(missing, 0, col)
-    return row, col
-
-
-def _position_of(text: str) -> tuple[int, int]:
-    row = col = 0
-    for char in text:
-        if char.isascii() and char.isalpha():
-            col = min(col * 26 + ord(char.upper()) - 64, NO_ROW)
-        elif char.isascii() and char.isdigit():
-            row = min(row * 10 + ord(char) - 48, NO_ROW)
     return row, col
 
 

@@ -93,12 +93,13 @@ class Finding:
             SEVERITY_RANK[self.severity],
             self.file or "",
             self.sheet or "",
-            _cell_order(self.cell),
+            cell_order(self.cell),
             self.rule,
         )
 
 
-def _cell_order(cell: str | None) -> tuple[int, int]:
+def cell_order(cell: str | None) -> tuple[int, int]:
+    """(row, column) of an A1 address, for ordering: its digits and its letters."""
     if not cell:
         return (10**9, 0)
     letters = "".join(ch for ch in cell if ch.isalpha())

@@ -26,12 +26,18 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 
 
+def in_ci() -> bool:
+    """Under CI (CI set, as CI systems set it: CI=true) a missing program or plan text is a
+    failure, not a skip."""
+    return bool(os.environ.get("CI"))
+
+
 def needs_program(program: str) -> None:
     """Skip a test that drives a Debian package (chromium, libreoffice) where it is missing;
     under CI its absence is a failure, since .ci/run installs it."""
     if shutil.which(program) or Path(program).exists():
         return
-    if os.environ.get("CI"):
+    if in_ci():
         pytest.fail(f"Debian's {program} is missing: .ci/run installs it")
     pytest.skip(f"needs Debian's {program} (make test installs it)")
 
@@ -45,7 +51,7 @@ def plan_texts() -> Path:
     folder = sources_folder()
     if not folder.is_dir():
         message = f"规划原文不在 {folder}（可用 {FOLDER_VARIABLE} 指定）"
-        if os.environ.get("CI", "").lower() == "true":
+        if in_ci():
             pytest.fail(message)
         pytest.skip(message)
     return folder
