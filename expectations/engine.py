@@ -103,6 +103,11 @@ class Result:
             return self.findings[:count]
         return materialise(self._rendered(0, min(count, len(self))))
 
+    def work_out_details(self) -> None:
+        """The rules' details now, for writers forked after this to inherit."""
+        if self._findings is None and self._renderer is not None:
+            self._renderer.work_out_details()
+
     def __len__(self) -> int:
         if self._findings is not None:
             return len(self._findings)
@@ -150,13 +155,15 @@ class Outcome:
     engines: dict[str, str] = field(default_factory=dict)  # rule code → engine that ran it
 
     def render_ahead(self) -> None:
-        """Write every finding's message now if they make one block: processes forked after
-        this inherit them, rather than each writing them again."""
+        """Write every finding's message now if they make one block, else work out the rules'
+        details: processes forked after this inherit them, rather than each doing it again."""
         renderers = {id(r._renderer): r._renderer for r in self.results if r._renderer}
         for renderer in renderers.values():
             settled = renderer.settled
             if settled is not None and 0 < len(settled) <= renderer.BLOCK:
                 renderer.rows(0, len(settled))
+            else:
+                renderer.work_out_details()
 
     @property
     def has_errors(self) -> bool:

@@ -22,8 +22,6 @@ FIELDS = list(Finding.__dataclass_fields__)  # rule, category, severity, message
 ROLE_LABELS = {"actual": "", "baseline": "（基期）", "target": "（目标）"}
 DIRECTION_LABELS = {"increase": "应逐步提高", "decrease": "应逐步降低", "maintain": "应保持"}
 MESSAGE_FIELD_LIMIT = 60  # cell text can be anything a user typed: messages stay readable
-TEMPLATE_FIELDS = ("name", "year", "role_label", "district", "direction_label", "found",
-                   "expected", "hint", "reason", "first_cell")  # fmt: skip
 
 
 def empty_frame() -> pd.DataFrame:
@@ -51,17 +49,15 @@ def addresses(values: pd.Series) -> pd.Series:
     return pd.Series(np.where(pd.isna(array), None, array), index=values.index, dtype=object)
 
 
-def clipped(values: pd.Series) -> pd.Series:
+def clipped(values: np.ndarray) -> np.ndarray:
     """Text longer than MESSAGE_FIELD_LIMIT cut to it, with an ellipsis (each distinct
     value looked at once)."""
-    if values.dtype != object:
-        return values
     try:  # the usual case, all text and short: nothing to cut, found in one pass
-        if max(map(len, values.to_numpy(dtype=object)), default=0) <= MESSAGE_FIELD_LIMIT:
+        if max(map(len, values), default=0) <= MESSAGE_FIELD_LIMIT:
             return values
     except TypeError:  # not all text
         pass
-    codes, distinct = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
     limit = MESSAGE_FIELD_LIMIT
     long = [isinstance(v, str) and len(v) > limit for v in distinct]
     if not any(long):
@@ -71,19 +67,27 @@ def clipped(values: pd.Series) -> pd.Series:
         + [None],
         dtype=object,
     )
-    return pd.Series(np.where(codes >= 0, cut[codes], values.to_numpy(dtype=object)),
-                     index=values.index, dtype=object)  # fmt: skip
+    return np.where(codes >= 0, cut[codes], values)
 
 
-def as_text(values: pd.Series) -> pd.Series:
-    """Each value as str.format would write it (None → "None", like the per-row path)."""
-    return values.astype(str).astype(object)
+def by_category(values: pd.Series, choose: Callable, missing: object = None) -> np.ndarray:
+    """`choose(value)` for every value, decided once per distinct value (a categorical's
+    categories, or those factorize finds); `missing` where there is none."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, distinct = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, distinct = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    chosen = np.empty(len(distinct) + 1, dtype=object)
+    chosen[:-1] = [choose(value) for value in distinct]
+    chosen[-1] = missing
+    return chosen[codes]
 
 
-def rendered(template: str, fields: dict[str, pd.Series], index: pd.Index) -> pd.Series:
+def rendered(template: str, fields: dict[str, np.ndarray], count: int) -> np.ndarray:
     """`template.format(**row)` for every row: the template turned once into a %-format of
     its literal pieces, then filled row by row in C (one new string per row; joining column
-    by column made a new string per piece, and held two of them at the peak)."""
+    by column made a new string per piece, and held two of them at the peak). `%s` writes a
+    value as str.format does (None as "None")."""
     pattern, columns = [], []
     for literal, name, spec, conversion in string.Formatter().parse(template):
         pattern.append(literal.replace("%", "%%"))
@@ -91,14 +95,19 @@ def rendered(template: str, fields: dict[str, pd.Series], index: pd.Index) -> pd
             continue
         column = fields[name]
         if spec or conversion:  # not used by any rule today; correct, if slow, when it is
-            column = column.map(lambda v, s=spec, c=conversion: format(_convert(v, c), s))
+            column = np.array(
+                [format(_convert(v, conversion), spec or "") for v in column], dtype=object
+            )
         pattern.append("%s")
-        columns.append(as_text(column).to_numpy(dtype=object))
+        columns.append(column)
     form = "".join(pattern)
     if not columns:
-        return pd.Series(form % (), index=index, dtype=object)
-    filled = [form % row for row in zip(*columns, strict=True)]
-    return pd.Series(filled, index=index, dtype=object)
+        return np.full(count, form % (), dtype=object)
+    return np.array([form % row for row in zip(*columns, strict=True)], dtype=object)
+
+
+def template_fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
 def _convert(value, conversion):
@@ -233,7 +242,7 @@ class Renderer:
     engines: dict
     settled: pd.DataFrame | None = None  # every finding of the run, settled, as written
     _details: dict = field(default_factory=dict)
-    _blocks: dict = field(default_factory=dict)
+    _block: list = field(default_factory=list)  # [first row, rendered rows] of the last block
 
     BLOCK = 50_000
 
@@ -241,25 +250,31 @@ class Renderer:
         return render(settled, self.rules, self.table, self.catalog, self.engines, self.details_of)
 
     def rows(self, first: int, stop: int) -> pd.DataFrame:
-        """The findings at positions first … stop-1 of `settled`, rendered."""
+        """The findings at positions first … stop-1 of `settled`, rendered. A block starts at
+        the first row asked for that the kept block lacks, so writers that share the work
+        (a forked copy writing from the middle on) never render the same block twice."""
         assert self.settled is not None
         if stop <= first:
             return empty_frame()
         pieces = []
-        for number in range(first // self.BLOCK, (stop - 1) // self.BLOCK + 1):
-            start = number * self.BLOCK
-            pieces.append(self._block(number).iloc[max(first - start, 0) : stop - start])
+        while first < stop:
+            start, block = self._block or (0, empty_frame())
+            if not start <= first < start + len(block):
+                self._block.clear()  # before the next is made: one block's messages at a time
+                start, block = first, self(self.settled.iloc[first : first + self.BLOCK])
+                self._block.extend((start, block))
+            pieces.append(block.iloc[first - start : stop - start])
+            first = start + len(block)
         if len(pieces) == 1:
             return pieces[0]
         return pd.concat(pieces, ignore_index=True)
 
-    def _block(self, number: int) -> pd.DataFrame:
-        if number not in self._blocks:
-            assert self.settled is not None
-            self._blocks.clear()  # before the next is made: one block's messages at a time
-            start = number * self.BLOCK
-            self._blocks[number] = self(self.settled.iloc[start : start + self.BLOCK])
-        return self._blocks[number]
+    def work_out_details(self) -> None:
+        """Every rule's details now (processes forked after this inherit them)."""
+        if self.settled is not None:
+            for code in self.settled["rule"].astype(object).unique():
+                if code in self.rules:
+                    self.details_of(code)
 
     def details_of(self, code: str):
         """The rule's details for all its settled findings (None: work them out per slice)."""
@@ -335,58 +350,67 @@ def rule_frame(
         expected = pd.Series(expected, index=index, dtype=object)
     else:  # a rule with few findings: its per-row describe
         found, expected = _described(rule.describe, rows, details)
-    name = texts(rows["indicator_name"])
-    name = name.where(name.notna(), texts(rows["label"])).fillna("")
-    year = placed["year"].to_numpy()
-    year_missing = pd.isna(year)
-    year_digits = np.where(year_missing, 0, year).astype(np.int64).astype(str)
-
-    def column(values) -> pd.Series:
-        return pd.Series(values, index=index, dtype=object)
-
-    blank = column(np.full(len(index), "", dtype=object))
-    fields: dict[str, pd.Series] = {
+    count = len(index)
+    name = by_category(rows["indicator_name"], _text)
+    name = np.where(_none(name), by_category(rows["label"], _text_or_blank, ""), name)
+    fields: dict[str, np.ndarray] = {
         "name": name,
-        "year": column(np.where(year_missing, "", year_digits)),
-        "role_label": _labels(rows["role"], ROLE_LABELS),
-        "district": column(placed["district"].to_numpy(dtype=object)).fillna(""),
-        "direction_label": _labels(rows["direction"], DIRECTION_LABELS),
-        "found": found,
-        "expected": expected,
-        "hint": blank,
-        "reason": blank,
-        "first_cell": blank,
+        "year": _years(placed["year"]),
+        "role_label": by_category(rows["role"], lambda v: ROLE_LABELS.get(v, ""), ""),
+        "district": by_category(placed["district"], lambda v: v, ""),
+        "direction_label": by_category(
+            rows["direction"], lambda v: DIRECTION_LABELS.get(v, ""), ""
+        ),
+        "found": pd.Series(found, index=index, dtype=object).to_numpy(),
+        "expected": pd.Series(expected, index=index, dtype=object).to_numpy(),
     }
+    blank = np.full(count, "", dtype=object)
+    fields.update(hint=blank, reason=blank, first_cell=blank)
     for name_of_detail in extra.columns:  # a row without a detail reads as blank (hint …)
-        detail = extra[name_of_detail].astype(object)
-        fields[name_of_detail] = detail.where(detail.notna(), "")
-    fields = {key: clipped(value) for key, value in fields.items()}
-    fields["the sheet"] = clipped(column(placed["sheet"].to_numpy(dtype=object)))
-    fields["the cell"] = column(placed["cell"].to_numpy(dtype=object))
-    message = rendered("工作表“{the sheet}”{the cell}：" + rule.template, fields, index)
-    note = texts(rows["note"])
-    has_note = note.notna()
-    has_note[has_note] = note[has_note].str.strip() != ""
-    raw = rows["raw"].astype(object).to_numpy()
-    missing_raw = np.fromiter((v is None for v in raw), bool, len(raw))
+        detail = extra[name_of_detail].to_numpy(dtype=object)
+        fields[name_of_detail] = np.where(pd.isna(detail), "", detail)
+    template = "工作表“{the sheet}”{the cell}：" + rule.template
+    used = {key: clipped(fields[key]) for key in template_fields(rule.template)}
+    used["the sheet"] = clipped(by_category(placed["sheet"], lambda v: v))
+    used["the cell"] = placed["cell"].to_numpy(dtype=object)
+    raw = rows["raw"].to_numpy(dtype=object)
+    missing_raw = _none(raw)
+    if pd.api.types.infer_dtype(raw[~missing_raw], skipna=False) not in ("string", "empty"):
+        raw = np.where(missing_raw, None, raw.astype(str).astype(object))
     return {
-        "message": message.to_numpy(dtype=object),
-        "indicator_name": name.where(name != "", None).to_numpy(dtype=object),
-        "value": np.where(missing_raw, None, raw.astype(str).astype(object)),
-        "expected": expected.to_numpy(dtype=object),
-        "explanation": note.where(has_note, None).to_numpy(dtype=object),
-        "engine": np.full(len(index), engine, dtype=object),
+        "message": rendered(template, used, count),
+        "indicator_name": np.where(name == "", NONE, name),
+        "value": raw,
+        "expected": fields["expected"],
+        "explanation": by_category(rows["note"], _explanation),
+        "engine": np.full(count, engine, dtype=object),
     }
 
 
-def _labels(values: pd.Series, labels: dict[str, str]) -> pd.Series:
-    """A label per value (a categorical maps its few categories), "" where none."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes, categories = values.cat.codes.to_numpy(), values.cat.categories
-    else:
-        codes, categories = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    chosen = [labels.get(c, "") if isinstance(c, str) else "" for c in categories]
-    return pd.Series(np.asarray([*chosen, ""], dtype=object)[codes], index=values.index)
+NONE = np.array(None, dtype=object)
+
+
+def _none(values: np.ndarray) -> np.ndarray:
+    return np.equal(values, NONE).astype(bool)
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value != "" else None
+
+
+def _text_or_blank(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _explanation(note) -> str | None:
+    return note if isinstance(note, str) and note.strip() != "" else None
+
+
+def _years(year: pd.Series) -> np.ndarray:
+    """A year as its digits, "" where there is none (each distinct year written once)."""
+    codes, distinct = pd.factorize(year, use_na_sentinel=True)
+    written = np.array([*(str(int(y)) for y in distinct), ""], dtype=object)
+    return written[codes]
 
 
 def _details_frame(details, index: pd.Index) -> pd.DataFrame:

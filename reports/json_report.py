@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+import numpy as np
 import orjson
+import pandas as pd
 
 from reports.forking import Forked, can_fork_alone
 from submissions import ERROR, INFO, WARNING, Finding
@@ -42,10 +45,8 @@ class FindingsTable:
         half = total
         later = None
         if total >= self.PARALLEL and can_fork_alone():
-            from expectations.findings import Renderer
-
-            # at a block's edge, so that no block of messages is rendered twice
-            half = round(total / 2 / Renderer.BLOCK) * Renderer.BLOCK or total // 2
+            self.result.work_out_details()  # once, here, not in both processes
+            half = total // 2
             later = Forked(
                 lambda sink: self._write_range(sink, half, total), timeout=60 + total / 1000
             )
@@ -59,13 +60,60 @@ class FindingsTable:
     def _write_range(self, out: BinaryIO, start: int, stop: int) -> None:
         """Findings start … stop-1 as JSON objects separated by commas."""
         for number, part in enumerate(self.result.slices(self.SLICE, start, stop)):
-            records = part[list(FINDING_KEYS)].astype({"year": "Int64"})
-            text = records.to_json(orient="records", force_ascii=False)
+            text = records_json(part)
             if number:
                 out.write(b",")
-            out.write(text[1:-1].encode("utf-8"))
-            del records, text, part
+            out.write(text)
+            del text, part
             release_freed()  # a slice's messages and JSON, before the next slice's
+
+
+# Columns whose values are mostly different on every row; the others repeat a few values.
+EVERY_ROW = ("message", "value", "cell", "expected")
+RECORD = b"{" + b",".join(b'"%s":%%b' % key.encode() for key in FINDING_KEYS) + b"}"
+
+
+def records_json(findings: pd.DataFrame) -> bytes:
+    """The findings as JSON objects (FINDING_KEYS), separated by commas, without brackets.
+    A value that repeats is encoded once; the texts of every row are encoded by orjson in
+    one list and taken apart at its line breaks (indented, orjson puts each item on a line
+    of its own, and a line break inside a text is always escaped). 0.10 s per 50,000
+    findings where DataFrame.to_json took 0.15 s."""
+    count = len(findings)
+    if count == 0:
+        return b""
+    try:
+        encoded: dict[str, Sequence[bytes] | np.ndarray] = {
+            key: _repeated(findings[key].astype("Int64") if key == "year" else findings[key])
+            for key in FINDING_KEYS
+            if key not in EVERY_ROW
+        }
+        texts = [v for key in EVERY_ROW for v in findings[key].to_numpy(dtype=object).tolist()]
+        lines = orjson.dumps(texts, option=orjson.OPT_INDENT_2).split(b"\n")[1:-1]
+    except (orjson.JSONEncodeError, TypeError):  # a value orjson cannot write: pandas can
+        lines = []
+    if len(lines) != len(EVERY_ROW) * count:  # or a value that is not one line (a list)
+        records = findings[list(FINDING_KEYS)].astype({"year": "Int64"})
+        return records.to_json(orient="records", force_ascii=False)[1:-1].encode("utf-8")
+    del texts
+    lines[-1] += b","  # every line "  <value>," alike
+    for number, key in enumerate(EVERY_ROW):
+        encoded[key] = [line[2:-1] for line in lines[number * count : (number + 1) * count]]
+    del lines
+    columns = [encoded[key] for key in FINDING_KEYS]
+    return b",".join([RECORD % row for row in zip(*columns, strict=True)])
+
+
+def _repeated(values: pd.Series) -> np.ndarray:
+    """JSON of each value of a column with few distinct values, each encoded once."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, distinct = values.cat.codes.to_numpy(), values.cat.categories.to_numpy(object)
+    else:
+        codes, distinct = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    written = np.empty(len(distinct) + 1, dtype=object)
+    written[:-1] = [orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY) for value in distinct]
+    written[-1] = b"null"
+    return written[codes]
 
 
 def _findings_of(result: Result, deferred: bool):

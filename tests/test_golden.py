@@ -81,6 +81,34 @@ def test_json_written_in_slices_and_halves_is_the_json_of_the_records(
     assert written == json.loads(json.dumps(expected, ensure_ascii=False))
 
 
+def test_findings_json_encoded_column_by_column_reads_back_as_written():
+    """Texts a user typed (quotes, backslashes, line breaks, control characters), missing
+    values and years read back exactly; a value orjson cannot write is written by pandas."""
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from reports.json_report import FINDING_KEYS, records_json
+
+    awkward = ['say "hi"', "back\\slash", "two\nlines\r\n", "tab\tand\x00nul", "", "区县"]
+    rows = []
+    for number, text in enumerate(awkward * 2):
+        row = {key: f"{key}-{number % 3}" for key in FINDING_KEYS}
+        row.update(message=text, value=None if number % 4 == 0 else text, sheet=text,
+                   district=text, year=None if number % 5 == 0 else 2021 + number % 2,
+                   explanation=None, indicator_name=text)  # fmt: skip
+        rows.append(row)
+    frame = pd.DataFrame(rows).astype({"year": "Int64", "sheet": "category"})
+    expected = [{key: row[key] for key in FINDING_KEYS} for row in rows]
+    assert json.loads(b"[" + records_json(frame) + b"]") == expected
+    assert records_json(frame.iloc[:0]) == b""
+
+    frame["expected"] = [Decimal("1.5")] * len(frame)  # orjson has no encoding for it
+    written = json.loads(b"[" + records_json(frame) + b"]")
+    assert [row["message"] for row in written] == awkward * 2
+    assert {row["expected"] for row in written} == {"1.5"}  # as pandas writes a Decimal
+
+
 def test_a_forked_writer_that_fails_is_replaced_by_this_process(tmp_path):
     """What a forked copy would have written is written here when the copy dies."""
     import io

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from expectations.findings import by_category
 from expectations.rules.base import Expect, Rule, held, number, numbers, quoted
 
 
@@ -54,8 +55,7 @@ def _maximum_describe(row, extra: dict) -> tuple[str, str]:
 def _maximum_describe_all(rows: pd.DataFrame, extra: pd.DataFrame):
     high, upper = rows["high"].astype("float64"), rows["upper"].astype("float64")
     shown = high.where(high.notna() & (high > upper), rows["value"])
-    written = rows["catalog_unit"].astype(object)
-    written = written.where(written.map(lambda v: isinstance(v, str) and v != ""), "")
+    written = by_category(rows["catalog_unit"], lambda v: v if isinstance(v, str) else "", "")
     unit = pd.Series(
         np.where((rows["kind"] == "percent").to_numpy(bool), "%", written), index=rows.index
     ).astype(object)
