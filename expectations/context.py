@@ -111,11 +111,11 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     known_code = codes >= 0
     for column in facts.columns.drop("indicator"):
         values = facts[column].to_numpy()
-        taken = values[np.where(known_code, codes, 0)]
         if values.dtype.kind in "fi":
+            taken = values[np.where(known_code, codes, 0)]
             enriched[column] = np.where(known_code, taken.astype("float64"), np.nan)
         elif values.dtype.kind == "b":
-            enriched[column] = known_code & taken.astype(bool)
+            enriched[column] = known_code & values[np.where(known_code, codes, 0)].astype(bool)
         else:  # text: a categorical over the catalog's few values
             enriched[column] = categorical(codes, [*values, None])
     enriched["year_num"] = enriched["year"].astype("float64")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from submissions import ERROR, WARNING, Finding
+from submissions.codes import mixed_key
 from submissions.finding import BINDING_DEPENDENT, FIXED_SEVERITY, SEVERITY_RANK, cell_order
 
 FIELDS = list(Finding.__dataclass_fields__)  # rule, category, severity, message, file, …
@@ -114,11 +115,16 @@ def _convert(value, conversion):
     return {"r": repr, "s": str, "a": ascii}.get(conversion or "", lambda v: v)(value)
 
 
-def severities(category: str, binding: pd.Series) -> np.ndarray:
+def severities(category: str, binding: pd.Series) -> pd.Categorical:
+    """How bad each finding of a rule of `category` is: fixed, or an error where the
+    indicator is binding and a warning where it is expected."""
     if category in FIXED_SEVERITY:
-        return np.full(len(binding), FIXED_SEVERITY[category], dtype=object)
+        return pd.Categorical.from_codes(
+            np.zeros(len(binding), np.int8), [FIXED_SEVERITY[category]]
+        )
     if category in BINDING_DEPENDENT:
-        return np.where(binding.fillna(False).astype(bool), ERROR, WARNING).astype(object)
+        binding_rows = binding.fillna(False).to_numpy(dtype=bool)
+        return pd.Categorical.from_codes(np.where(binding_rows, 0, 1), [ERROR, WARNING])
     raise ValueError(f"unknown category {category!r}")
 
 
@@ -143,14 +149,14 @@ def rule_skeleton(rule, table: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
         {
             "rule": pd.Categorical.from_codes(constant, [rule.code]),
             "category": pd.Categorical.from_codes(constant, [rule.category]),
-            "severity": pd.Categorical(severities(rule.category, rows["binding"])),
+            "severity": severities(rule.category, rows["binding"]),
             "message": None,
             "file": rows["file"],
             "district": coded_texts(rows["district"]),
             "sheet": rows["sheet"],
             "cell": cell,
             "indicator": coded_texts(rows["indicator"]),
-            "year": rows["year"].astype("Float64").round().astype("Int64"),
+            "year": _whole_years(rows["year"]),
             "related_cell": addresses(rows[rule.related_column]) if rule.related_column else None,
             "sort_row": sort_row,
             "sort_col": sort_col,
@@ -169,7 +175,15 @@ def coded_texts(values: pd.Series) -> pd.Series:
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return texts(values)
     keep = [c for c in values.cat.categories if isinstance(c, str) and c != ""]
+    if len(keep) == len(values.cat.categories):  # nothing to drop: no recoding
+        return values
     return values.cat.set_categories(keep)
+
+
+def _whole_years(year: pd.Series) -> pd.Series:
+    if isinstance(year.dtype, pd.Int64Dtype):
+        return year
+    return year.astype("Float64").round().astype("Int64")
 
 
 def stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -193,6 +207,9 @@ def stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def _united(parts: list) -> pd.Categorical:
     """Categoricals one after the other, over the union of their categories (whatever type
     each holds them as: union_categoricals insists they are the same)."""
+    first = parts[0].categories
+    if all(part.categories is first or part.categories.equals(first) for part in parts[1:]):
+        return pd.Categorical.from_codes(np.concatenate([part.codes for part in parts]), first)
     categories = [part.categories.to_numpy(dtype=object) for part in parts]
     labels = pd.Index(pd.unique(np.concatenate(categories)), dtype=object)
     codes = [
@@ -213,10 +230,10 @@ def _skeleton_columns(rule, table: pd.DataFrame) -> list[str]:
 def _place(rule, rows: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """The cell a finding points at, and its (row, column) for ordering: the value cell's own,
     or the address of the row's label, unit or attribute cell."""
+    if rule.cell_column == "cell":
+        return addresses(rows["cell"]), rows["row"].to_numpy() + 1, rows["col"].to_numpy() + 1
     cell = addresses(rows[rule.cell_column]) if rule.cell_column in rows else rows["cell"]
     cell = cell.where(cell.notna(), rows["cell"])
-    if rule.cell_column == "cell":
-        return cell, rows["row"].to_numpy() + 1, rows["col"].to_numpy() + 1
     sort_row, sort_col = _cell_positions(cell)
     return cell, sort_row, sort_col
 
@@ -481,17 +498,17 @@ def settle(frame: pd.DataFrame, level_of: dict[str, int]) -> pd.DataFrame:
     ]
     ordered = kept[np.lexsort(keys)]
     without_cell = ordered[cell[ordered] < 0]  # told apart by year and message instead
-    same = np.column_stack(
+    same = mixed_key(
         [
             *(_codes(frame[column])[ordered] for column in ("rule", "indicator", "district")),
             file[ordered],
             sheet[ordered],
             cell[ordered],
-            _codes_where(frame["year"].astype(object), ordered, without_cell),
+            _codes_where(frame["year"], ordered, without_cell),
             _codes_where(frame["message"], ordered, without_cell),
         ]
     )
-    first = pd.DataFrame(same).duplicated().to_numpy()
+    first = pd.Series(same).duplicated().to_numpy()
     return frame.take(ordered[~first]).reset_index(drop=True)
 
 

@@ -96,15 +96,26 @@ def combinations(*columns: pd.Series) -> tuple[np.ndarray, list[tuple]]:
 
 def _keys(columns) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
     """An int64 per row that is equal exactly where all the columns are."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
     coded = []
     for column in columns:
         codes, uniques = codes_of(column)
-        width = len(uniques) + 1
-        if len(key) and int(key.max()) > (2**62) // width:  # keep the mixed radix in range
-            key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
-        key = key * width + (codes + 1)
-        values = np.empty(width, dtype=object)  # code -1 (missing) picks the last, None
+        values = np.empty(len(uniques) + 1, dtype=object)  # code -1 (missing) picks the last
         values[:-1] = uniques
         coded.append((codes, values))
-    return key, coded
+    return mixed_key([codes for codes, _values in coded]), coded
+
+
+def mixed_key(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """One int64 per row, equal exactly where every one of the integer columns is, and ordered
+    as the rows are by those columns in turn: the columns as digits of a mixed radix, the
+    digits so far renumbered (in order) when the next would not fit."""
+    key = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for column in columns:
+        if not len(key):
+            break
+        low = int(column.min())
+        width = int(column.max()) - low + 1
+        if int(key.max()) > (2**62) // width:  # keep the mixed radix in range
+            key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        key = key * width + (column.astype(np.int64) - low)
+    return key
