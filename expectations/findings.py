@@ -18,6 +18,7 @@ import pandas as pd
 from submissions import ERROR, WARNING, Finding
 from submissions.codes import mixed_key
 from submissions.finding import BINDING_DEPENDENT, FIXED_SEVERITY, SEVERITY_RANK, cell_order
+from submissions.reader import cell_addresses
 
 FIELDS = list(Finding.__dataclass_fields__)  # rule, category, severity, message, file, …
 ROLE_LABELS = {"actual": "", "baseline": "（基期）", "target": "（目标）"}
@@ -157,7 +158,9 @@ def rule_skeleton(rule, table: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
             "cell": cell,
             "indicator": coded_texts(rows["indicator"]),
             "year": _whole_years(rows["year"]),
-            "related_cell": addresses(rows[rule.related_column]) if rule.related_column else None,
+            "related_cell": address_column(rows, rule.related_column)
+            if rule.related_column
+            else None,
             "sort_row": sort_row,
             "sort_col": sort_col,
             "source_row": index.to_numpy(),
@@ -219,12 +222,27 @@ def _united(parts: list) -> pd.Categorical:
     return pd.Categorical.from_codes(np.concatenate(codes), labels)
 
 
+# Cells a rule may point at that the table keeps as a column number on the value's row.
+ADDRESS_OF = {"label_cell": "label_col", "unit_cell": "unit_col", "attribute_cell": "attribute_col"}
+
+
 def _skeleton_columns(rule, table: pd.DataFrame) -> list[str]:
     wanted = ["file", "district", "sheet", "cell", "indicator", "year", "binding", "row", "col"]
     for extra in (rule.cell_column, rule.related_column):
+        extra = ADDRESS_OF.get(extra, extra)
         if extra and extra in table.columns and extra not in wanted:
             wanted.append(extra)
     return wanted
+
+
+def address_column(rows: pd.DataFrame, name: str) -> pd.Series | None:
+    """The addresses of the cells `name` names for these rows (None: the table has none)."""
+    if name in rows:
+        return addresses(rows[name])
+    if ADDRESS_OF.get(name) in rows:
+        written = cell_addresses(rows["row"].to_numpy(), rows[ADDRESS_OF[name]].to_numpy())
+        return pd.Series(written, index=rows.index, dtype=object)
+    return None
 
 
 def _place(rule, rows: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -232,8 +250,8 @@ def _place(rule, rows: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]
     or the address of the row's label, unit or attribute cell."""
     if rule.cell_column == "cell":
         return addresses(rows["cell"]), rows["row"].to_numpy() + 1, rows["col"].to_numpy() + 1
-    cell = addresses(rows[rule.cell_column]) if rule.cell_column in rows else rows["cell"]
-    cell = cell.where(cell.notna(), rows["cell"])
+    cell = address_column(rows, rule.cell_column)
+    cell = rows["cell"] if cell is None else cell.where(cell.notna(), rows["cell"])
     sort_row, sort_col = _cell_positions(cell)
     return cell, sort_row, sort_col
 

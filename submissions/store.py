@@ -55,6 +55,8 @@ class BatchCache:
                 return None  # another file's entry under the same name: never expected
             if entry.get("sha256") != sha256 or entry.get("version") != version:
                 return None
+            if not isinstance(entry.get("table"), dict) or list(entry["table"]) != TIDY_COLUMNS:
+                return None  # a table of an earlier version of this tool: read again
             submission = Submission(
                 file=entry["file"],
                 sha256=sha256,
@@ -140,7 +142,8 @@ def _tables_as_lists(submissions: list[Submission]) -> list[dict]:
     return result
 
 
-NUMBERS = {"row": "int64", "col": "int64", "value": "float64", "high": "float64"}
+NUMBERS = {"row": "int64", "col": "int64", "label_col": "int64", "unit_col": "int64",
+           "attribute_col": "int64", "value": "float64", "high": "float64"}  # fmt: skip
 FLAGS = ("empty", "percent", "unit_ok")
 
 

@@ -57,6 +57,8 @@ def test_killed_halfway_then_rerun_lists_every_file_once(tmp_path, yantai):
 
 
 def test_damaged_cache_entry_is_logged_and_rebuilt(tmp_path, yantai):
+    """A damaged entry is said and rebuilt; one from an earlier version (its table has other
+    columns) is read again without a word."""
     inbox = _inbox(tmp_path / "inbox", yantai, 3)
     data, report = tmp_path / "data", tmp_path / "report.json"
     first = _batch(inbox, data, report)
@@ -65,12 +67,19 @@ def test_damaged_cache_entry_is_logged_and_rebuilt(tmp_path, yantai):
     assert len(entries) == 3
     entries[0].write_bytes(entries[0].read_bytes()[:100])  # truncated
     entries[1].write_bytes(b"\x00garbage\xff")
+    older = json.loads(entries[2].read_text(encoding="utf-8"))
+    older["table"] = {
+        ("label_cell" if k == "label_col" else k): v for k, v in older["table"].items()
+    }
+    entries[2].write_text(json.dumps(older, ensure_ascii=False), encoding="utf-8")
     again = _batch(inbox, data, report)
     _out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err
     assert err.count("缓存条目已损坏") == 2
+    assert "未改动" not in err  # all three read again
     assert len(_files(report)) == 3
     assert all(json.loads(e.read_text(encoding="utf-8"))["file"] for e in entries)
+    assert "label_col" in json.loads(entries[2].read_text(encoding="utf-8"))["table"]
 
 
 def test_two_batches_at_once_on_the_same_data(tmp_path, yantai):

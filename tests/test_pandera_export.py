@@ -54,9 +54,16 @@ def _their_cells(table, tmp_path, cid) -> set:
     assert result.returncode == 0, result.stderr
     found = pickle.loads((tmp_path / "found.pkl").read_bytes())
     return {
-        (table.loc[index, "file"], table.loc[index, ROW_RULES[rule].cell_column], rule)
+        (table.loc[index, "file"], _cell(table, index, ROW_RULES[rule].cell_column), rule)
         for rule, index in found
     }
+
+
+def _cell(table, index: int, name: str):
+    """The address a rule's finding on this row points at (a label's is kept as a column)."""
+    from expectations.findings import address_column
+
+    return address_column(table.loc[[index]], name).iloc[0]
 
 
 def _our_cells(outcome) -> set:

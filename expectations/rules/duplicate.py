@@ -5,6 +5,7 @@ import pandas as pd
 
 from expectations.rules.base import Rule
 from submissions.codes import group_codes
+from submissions.reader import cell_addresses
 
 KEY = ["file", "district", "indicator", "year", "role"]
 
@@ -17,7 +18,9 @@ def _passes(t: pd.DataFrame, catalog) -> pd.Series:
 
 def _details(t: pd.DataFrame, catalog, failing: pd.Index) -> dict:
     known = t[t["indicator"].notna()]
-    first = known.drop_duplicates(KEY, keep="first").set_index(KEY)["label_cell"]
+    firsts = known.drop_duplicates(KEY, keep="first")
+    label_cells = cell_addresses(firsts["row"].to_numpy(), firsts["label_col"].to_numpy())
+    first = firsts.assign(label_cell=label_cells).set_index(KEY)["label_cell"]
     details = {}
     for index, row in t.loc[failing].iterrows():
         details[index] = {"first_cell": first.get(tuple(row[k] for k in KEY), "前面")}
