@@ -317,8 +317,8 @@ class Renderer:
         if rule.details is None or self.settled is None:
             return None
         if code not in self._details:
-            mine = self.settled[(self.settled["rule"] == code).to_numpy()]
-            index = pd.Index(mine["source_row"].dropna().astype(np.int64).to_numpy())
+            mine = self.settled["source_row"][(self.settled["rule"] == code).to_numpy()]
+            index = pd.Index(mine.dropna().astype(np.int64).to_numpy())
             self._details[code] = rule.details(self.table, self.catalog, index)
         return self._details[code]
 

@@ -87,7 +87,8 @@ def _outlier_passes(t: pd.DataFrame, catalog) -> pd.Series:
 
 def _outlier_details(t: pd.DataFrame, catalog, failing: pd.Index) -> pd.DataFrame:
     keys = ["indicator", "year", "role"]
-    usable = t[t["indicator"].notna() & (t["value"] > 0) & t["district"].notna()]
+    mask = t["indicator"].notna() & (t["value"] > 0) & t["district"].notna()
+    usable = t.loc[mask, ["district", *keys, "value"]]  # not every column of the table
     usable = usable.drop_duplicates(["district", *keys])
     medians = usable.groupby(keys, observed=True)["value"].median().rename("median_value")
     failed = t.loc[failing, keys].astype(object)

@@ -17,7 +17,7 @@ def _passes(t: pd.DataFrame, catalog) -> pd.Series:
 
 
 def _details(t: pd.DataFrame, catalog, failing: pd.Index) -> dict:
-    known = t[t["indicator"].notna()]
+    known = t.loc[t["indicator"].notna(), [*KEY, "row", "label_col"]]
     firsts = known.drop_duplicates(KEY, keep="first")
     label_cells = cell_addresses(firsts["row"].to_numpy(), firsts["label_col"].to_numpy())
     first = firsts.assign(label_cell=label_cells).set_index(KEY)["label_cell"]

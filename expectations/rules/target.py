@@ -29,9 +29,16 @@ def _below_city_describe(row, extra: dict) -> tuple[str, str]:
     ), f"{district_target_text(row)}（{int(row.catalog_target_year)}年全市约束性目标）"
 
 
+UNMET_COLUMNS = [
+    "role", "year_num", "catalog_target_year", "own_target", "own_target_year", "per_district",
+    "value", "catalog_comparator", "district_target", "district_high", "tolerance", "direction",
+]  # fmt: skip
+
+
 def _unmet_passes(t: pd.DataFrame, catalog) -> pd.Series:
     result = pd.Series(True, index=t.index)
-    t = t[(t["role"] == "actual") & (t["year_num"] == t["catalog_target_year"])]
+    in_year = (t["role"] == "actual") & (t["year_num"] == t["catalog_target_year"])
+    t = t.loc[in_year, UNMET_COLUMNS]  # not every column of the table
     own = t["own_target"].where(t["own_target_year"] == t["year_num"])
     use_catalog = own.isna() & t["per_district"].fillna(False).astype(bool)
     in_target_year = (t["role"] == "actual") & (t["year_num"] == t["catalog_target_year"])
