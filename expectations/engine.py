@@ -97,6 +97,25 @@ class Result:
             return self._settled[list(OVERVIEW)]
         return self.frame[list(OVERVIEW)]
 
+    def indicator_names(self) -> np.ndarray:
+        """Each finding's indicator_name, in order, without writing any message."""
+        if self._findings is not None or self._frame is not None:
+            return self.frame["indicator_name"].to_numpy(dtype=object)
+        if self._settled is None:
+            return np.full(0, None, dtype=object)
+        if self._renderer is None:
+            return self._settled["indicator_name"].to_numpy(dtype=object)
+        return self._renderer.names(self._settled)
+
+    def records_at(self, positions: list[int]) -> list[Finding]:
+        """The findings at these positions as records, only their messages written."""
+        if self._findings is not None:
+            return [self._findings[position] for position in positions]
+        if self._frame is not None or self._settled is None:
+            return materialise(self.frame.iloc[positions])
+        chosen = self._settled.iloc[positions]
+        return materialise(chosen if self._renderer is None else self._renderer(chosen))
+
     def first(self, count: int) -> list[Finding]:
         """The first `count` findings as records."""
         if self._findings is not None or self._frame is not None:

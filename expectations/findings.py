@@ -80,7 +80,8 @@ def by_category(values: pd.Series, choose: Callable, missing: object = None) -> 
     else:
         codes, distinct = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
     chosen = np.empty(len(distinct) + 1, dtype=object)
-    chosen[:-1] = [choose(value) for value in distinct]
+    # as a list: a pandas str Index hands out its items one slow call at a time
+    chosen[:-1] = [choose(value) for value in distinct.tolist()]
     chosen[-1] = missing
     return chosen[codes]
 
@@ -304,6 +305,20 @@ class Renderer:
             return pieces[0]
         return pd.concat(pieces, ignore_index=True)
 
+    def names(self, settled: pd.DataFrame) -> np.ndarray:
+        """The indicator_name of these settled findings, without writing their messages."""
+        if "indicator_name" in settled:
+            names = settled["indicator_name"].to_numpy(dtype=object).copy()
+            names[pd.isna(names)] = None
+        else:
+            names = np.full(len(settled), None, dtype=object)
+        from_rules = settled["source_row"].notna().to_numpy()
+        if from_rules.any():
+            source = settled["source_row"].to_numpy()[from_rules].astype(np.int64)
+            written = indicator_names(self.table.loc[source, ["indicator_name", "label"]])
+            names[from_rules] = np.where(written == "", NONE, written)
+        return names
+
     def work_out_details(self) -> None:
         """Every rule's details now (processes forked after this inherit them)."""
         if self.settled is not None:
@@ -386,8 +401,7 @@ def rule_frame(
     else:  # a rule with few findings: its per-row describe
         found, expected = _described(rule.describe, rows, details)
     count = len(index)
-    name = by_category(rows["indicator_name"], _text)
-    name = np.where(_none(name), by_category(rows["label"], _text_or_blank, ""), name)
+    name = indicator_names(rows)
     fields: dict[str, np.ndarray] = {
         "name": name,
         "year": _years(placed["year"]),
@@ -423,6 +437,13 @@ def rule_frame(
 
 
 NONE = np.array(None, dtype=object)
+
+
+def indicator_names(rows: pd.DataFrame) -> np.ndarray:
+    """The indicator's name as a finding on these rows of the table writes it: the catalog's,
+    else the label as written, "" for neither."""
+    name = by_category(rows["indicator_name"], _text)
+    return np.where(_none(name), by_category(rows["label"], _text_or_blank, ""), name)
 
 
 def _none(values: np.ndarray) -> np.ndarray:

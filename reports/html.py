@@ -13,12 +13,13 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from reports.forking import can_fork
-from submissions import CATEGORY_LABELS, SEVERITY_LABELS
-from submissions.finding import SEVERITY_RANK, is_data_error
+from submissions import CATEGORY_LABELS, ERROR, SEVERITY_LABELS
+from submissions.finding import FIXED_SEVERITY, SEVERITY_RANK, is_data_error
 from submissions.output import write_text
 
 if TYPE_CHECKING:  # types only: nothing here runs rules
@@ -140,12 +141,26 @@ def _write_pages(positions: range, shared: tuple | None = None) -> None:
 
 def worst_by_indicator(findings) -> dict[str, str]:
     """indicator code → the most severe finding's severity."""
+    return _worst([f.indicator for f in findings], [f.severity for f in findings])
+
+
+def _worst_of(result: Result) -> dict[str, str]:
+    """worst_by_indicator of a result, from its findings table when it has many."""
+    if result.materialised or len(result) <= PAGE_FINDINGS:
+        return worst_by_indicator(result.findings)
+    table = result.overview
+    return _worst(
+        table["indicator"].astype(object).tolist(), table["severity"].astype(object).tolist()
+    )
+
+
+def _worst(indicators: list, severities: list) -> dict[str, str]:
     worst: dict[str, str] = {}
-    for finding in findings:
-        if finding.indicator:
-            current = worst.get(finding.indicator)
-            if current is None or SEVERITY_RANK[finding.severity] < SEVERITY_RANK[current]:
-                worst[finding.indicator] = finding.severity
+    for indicator, severity in zip(indicators, severities, strict=True):
+        if indicator:
+            current = worst.get(indicator)
+            if current is None or SEVERITY_RANK[severity] < SEVERITY_RANK[current]:
+                worst[indicator] = severity
     return worst
 
 
@@ -171,11 +186,20 @@ def _capped(findings: list) -> dict | None:
     """Counts by rule, category and indicator, for a page that does not list everything."""
     if len(findings) <= PAGE_FINDINGS:
         return None
-    rules = Counter(f.rule for f in findings)
-    categories = Counter(CATEGORY_LABELS.get(f.category, f.category) for f in findings)
-    indicators = Counter(f.indicator_name or "（整个文件）" for f in findings)
+    return _counts(
+        len(findings),
+        [f.rule for f in findings],
+        [f.category for f in findings],
+        [f.indicator_name for f in findings],
+    )
+
+
+def _counts(total: int, rules_of: list, categories_of: list, names_of: list) -> dict:
+    rules = Counter(rules_of)
+    categories = Counter(CATEGORY_LABELS.get(c, c) for c in categories_of)
+    indicators = Counter(name or "（整个文件）" for name in names_of)
     return {
-        "total": len(findings),
+        "total": total,
         "per_rule": FIRST_PER_RULE,
         "rules": rules.most_common(),
         "categories": categories.most_common(),
@@ -220,15 +244,53 @@ def values_by_file(outcome: Outcome) -> dict:
     return found
 
 
+def _page_facts(result: Result) -> dict:
+    """What a submission page shows of its findings: counts, the worst finding of each
+    indicator, the cells with findings, and the findings listed (the first of each rule, and
+    counts by rule, category and indicator, past PAGE_FINDINGS)."""
+    if result.materialised or len(result) <= PAGE_FINDINGS:
+        findings = result.findings
+        return {
+            "severities": Counter(f.severity for f in findings),
+            "categories": Counter(f.category for f in findings),
+            "worst": worst_by_indicator(findings),
+            "flagged": {f.cell for f in findings if f.cell},
+            "wrong": {f.cell for f in findings if f.cell and is_data_error(f)},
+            "shown": _shown_findings(findings),
+            "capped": _capped(findings),
+        }
+    # Many findings still as a table: counted from its columns, and only the findings listed
+    # made into records (all 386,000 of a file with random values took 8 s and 300 MB).
+    table = result.overview
+    rules = table["rule"].astype(object).tolist()
+    categories = table["category"].astype(object).tolist()
+    severities = table["severity"].astype(object).tolist()
+    cells = table["cell"].astype(object).tolist()
+    wrong_rows = (table["severity"] == ERROR).to_numpy() & table["category"].isin(
+        list(FIXED_SEVERITY)
+    ).to_numpy()
+    names = result.indicator_names().tolist()
+    listed = np.flatnonzero(
+        table.groupby("rule", observed=True).cumcount().to_numpy() < FIRST_PER_RULE
+    )
+    return {
+        "severities": Counter(severities),
+        "categories": Counter(categories),
+        "worst": _worst(table["indicator"].astype(object).tolist(), severities),
+        "flagged": {cell for cell in cells if cell},
+        "wrong": {cells[row] for row in np.flatnonzero(wrong_rows).tolist() if cells[row]},
+        "shown": result.records_at(listed.tolist()),
+        "capped": _counts(len(table), rules, categories, names),
+    }
+
+
 def submission_page(outcome: Outcome, result: Result, values: dict, validated_at: str) -> dict:
     submission = result.submission
     catalog = outcome.loaded.catalog
-    findings = result.findings
-    severity_counts = Counter(f.severity for f in findings)
-    category_counts = Counter(f.category for f in findings)
-    worst_by_code = worst_by_indicator(findings)
-    flagged_cells = {f.cell for f in findings if f.cell}
-    wrong_cells = {f.cell for f in findings if f.cell and is_data_error(f)}
+    facts = _page_facts(result)
+    severity_counts, category_counts = facts["severities"], facts["categories"]
+    worst_by_code = facts["worst"]
+    flagged_cells, wrong_cells = facts["flagged"], facts["wrong"]
     who = " ".join(
         x for x in (submission.district, f"{submission.year}年" if submission.year else None) if x
     )
@@ -256,8 +318,8 @@ def submission_page(outcome: Outcome, result: Result, values: dict, validated_at
         "category_counts": [
             (CATEGORY_LABELS.get(c, c), n) for c, n in category_counts.most_common()
         ],
-        "findings": [_finding_row(f) for f in _shown_findings(findings)],
-        "capped": _capped(findings),
+        "findings": [_finding_row(f) for f in facts["shown"]],
+        "capped": facts["capped"],
         "indicators": []
         if submission.unreadable
         else _indicator_rows(catalog, values, worst_by_code, flagged_cells, wrong_cells),
@@ -411,7 +473,7 @@ def dashboard_page(
         submitted.update(d for d in districts if d)
         if result.status != "unreadable":
             readable.update(d for d in districts if d)
-        worst = worst_by_indicator(result.findings)
+        worst = _worst_of(result)
         if values is not None:
             present = set(values.get(submission.file, {}))
         else:

@@ -103,6 +103,12 @@ def test_findings_json_encoded_column_by_column_reads_back_as_written():
     assert json.loads(b"[" + records_json(frame) + b"]") == expected
     assert records_json(frame.iloc[:0]) == b""
 
+    for listed in (["A1"], ["A1", "B2"]):  # a value over several lines: still read back
+        odd = frame.copy()
+        odd["cell"] = odd["cell"].astype(object)
+        odd.at[1, "cell"] = listed
+        assert json.loads(b"[" + records_json(odd) + b"]")[1]["cell"] == listed
+
     frame["expected"] = [Decimal("1.5")] * len(frame)  # orjson has no encoding for it
     written = json.loads(b"[" + records_json(frame) + b"]")
     assert [row["message"] for row in written] == awkward * 2

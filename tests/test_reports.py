@@ -252,3 +252,30 @@ def test_a_long_file_of_many_districts_lists_a_few_values_per_indicator(tmp_path
     listed = beds.select("td")[3]
     assert len(listed.select("div.num")) == VALUES_SHOWN
     assert "另有" in listed.select_one("div.more").get_text()
+
+
+def test_a_capped_page_from_the_findings_table_is_the_page_from_the_records(
+    tmp_path, yantai, monkeypatch
+):
+    """Past PAGE_FINDINGS a page is made from the findings table, only the findings it lists
+    made into records; it is the page the records give."""
+    import sys
+
+    import reports.html as html
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from corpus import long_workbook
+
+    monkeypatch.setattr(html, "PAGE_FINDINGS", 10)
+    monkeypatch.setattr(html, "FIRST_PER_RULE", 3)
+    path = long_workbook(districts=20, random_values=True, path=tmp_path / "random.xlsx")
+    outcome = run([path], yantai)
+    result = outcome.results[0]
+    values = html.values_by_file(outcome).get(result.submission.file, {})
+    from_table = html.submission_page(outcome, result, values, "2026-11-29")
+    assert not result.materialised  # only the listed findings were made into records
+    assert len(result) > 100 and from_table["capped"]["total"] == len(result)
+    assert len({row["rule"] for row in from_table["findings"]}) > 3
+    result.findings  # noqa: B018 - made into records: the page from them
+    assert result.materialised
+    assert html.submission_page(outcome, result, values, "2026-11-29") == from_table
