@@ -447,6 +447,18 @@ def progress_chart(base, actuals: list[tuple], target) -> str:
     )
 
 
+def _districts_by_file(table) -> dict[str, list[str]]:
+    """file → its districts (Submission.districts of every file at once: one at a time took
+    0.25 s of a 1,000-file dashboard)."""
+    if table is None or table.empty:
+        return {}
+    pairs = table[["file", "district"]].dropna().drop_duplicates()
+    found: dict[str, list[str]] = defaultdict(list)
+    for file, district in zip(pairs["file"].tolist(), pairs["district"].tolist(), strict=True):
+        found[file].append(district)
+    return {file: sorted(districts) for file, districts in found.items()}
+
+
 def dashboard_page(
     outcome: Outcome, links: list[str], validated_at: str, values: dict | None = None
 ) -> dict:
@@ -466,10 +478,13 @@ def dashboard_page(
     submitted: set[str] = set()
     readable: set[str] = set()
     statuses: Counter[str] = Counter()
+    districts_of = _districts_by_file(outcome.table)
     for result, link in zip(outcome.results, links, strict=True):
         submission = result.submission
         statuses[result.status] += 1
-        districts = submission.districts or [submission.district]
+        districts = (
+            districts_of.get(submission.file) or submission.districts or [submission.district]
+        )
         submitted.update(d for d in districts if d)
         if result.status != "unreadable":
             readable.update(d for d in districts if d)

@@ -86,6 +86,19 @@ def group_codes(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return inverse.reshape(-1), first
 
 
+def first_rows(*columns: pd.Series) -> np.ndarray:
+    """The first row of each combination of values, in row order (hashed, not sorted)."""
+    key, _ = _keys(columns)
+    return np.flatnonzero(~pd.Series(key).duplicated().to_numpy())
+
+
+def combination_codes(*columns: pd.Series) -> np.ndarray:
+    """One integer per row for its combination of values, numbered as they first appear
+    (hashed: group_codes sorts, for callers that need its order)."""
+    key, _ = _keys(columns)
+    return pd.factorize(key)[0]
+
+
 def combinations(*columns: pd.Series) -> tuple[np.ndarray, list[tuple]]:
     """Codes of each row's combination of values, and the distinct combinations."""
     key, coded = _keys(columns)

@@ -50,8 +50,9 @@ def selected(t: pd.DataFrame, where: str | None) -> pd.Series:
     return t.eval(where, engine="python").astype(bool)
 
 
-def satisfied(t: pd.DataFrame, expect: Expect) -> pd.Series:
-    """True where a row meets `expect` (rows it does not select meet it)."""
+def satisfied(t: pd.DataFrame, expect: Expect, rows: pd.Series | None = None) -> pd.Series:
+    """True where a row meets `expect` (rows it does not select meet it); `rows`, if given,
+    are those its condition selects."""
     column = t[expect.column]
     if expect.kind == "not_null":
         good = column.notna()
@@ -69,7 +70,9 @@ def satisfied(t: pd.DataFrame, expect: Expect) -> pd.Series:
         good = good | within.fillna(False)
     else:
         raise ValueError(f"unknown expectation kind {expect.kind!r}")
-    return (good | ~selected(t, expect.where)).astype(bool)
+    if rows is None:
+        rows = selected(t, expect.where)
+    return (good | ~rows).astype(bool)
 
 
 def _check(expect: Expect) -> pa.Check:

@@ -43,8 +43,9 @@ def selected(t: pd.DataFrame, where: str | None) -> pd.Series:
     return t.eval(where, engine="python").astype(bool)
 
 
-def satisfied(t: pd.DataFrame, expect: Expect) -> pd.Series:
-    """True where a row meets `expect` (rows it does not select meet it)."""
+def satisfied(t: pd.DataFrame, expect: Expect, rows: pd.Series | None = None) -> pd.Series:
+    """True where a row meets `expect` (rows it does not select meet it); `rows`, if given,
+    are those its condition selects."""
     column = t[expect.column]
     if expect.kind == "not_null":
         good = column.notna()
@@ -62,7 +63,9 @@ def satisfied(t: pd.DataFrame, expect: Expect) -> pd.Series:
         good = good | within.fillna(False)
     else:
         raise ValueError(f"unknown expectation kind {expect.kind!r}")
-    return (good | ~selected(t, expect.where)).astype(bool)
+    if rows is None:
+        rows = selected(t, expect.where)
+    return (good | ~rows).astype(bool)
 
 
 def held(expects: Expects) -> Passes:
@@ -70,8 +73,11 @@ def held(expects: Expects) -> Passes:
 
     def passes(t: pd.DataFrame, catalog: Catalog) -> pd.Series:
         result = pd.Series(True, index=t.index)
+        chosen: dict[str | None, pd.Series] = {}  # rows of each condition, selected once
         for expect in expects(catalog):
-            result &= satisfied(t, expect)
+            if expect.where not in chosen:
+                chosen[expect.where] = selected(t, expect.where)
+            result &= satisfied(t, expect, chosen[expect.where])
         return result
 
     return passes

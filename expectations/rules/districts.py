@@ -5,7 +5,7 @@ import pandas as pd
 
 from expectations.rules.base import Rule, TableRule, comparator_text, number, numbers
 from submissions import Finding, severity_for
-from submissions.codes import group_codes
+from submissions.codes import combination_codes, first_rows
 
 MIN_DISTRICTS = 4  # fewer than this and "far from the others" means nothing
 ROBUST_Z = 3.5  # modified z-score (Iglewicz and Hoaglin) on log values
@@ -59,12 +59,12 @@ def _outlier_passes(t: pd.DataFrame, catalog) -> pd.Series:
     result = pd.Series(True, index=t.index)
     if usable.empty or usable["district"].nunique() < MIN_DISTRICTS:
         return result
-    _, first = group_codes(*(usable[c] for c in ["district", "indicator", "year", "role"]))
-    usable = usable.iloc[np.sort(first)]  # one value per district, indicator, year and role
+    first = first_rows(*(usable[c] for c in ["district", "indicator", "year", "role"]))
+    usable = usable.iloc[first]  # one value per district, indicator, year and role
     logs = np.log(usable["value"])
     # one integer per (indicator, year, role): grouping on it is far cheaper than on text
     key = pd.Series(
-        group_codes(usable["indicator"], usable["year"], usable["role"])[0], index=usable.index
+        combination_codes(usable["indicator"], usable["year"], usable["role"]), index=usable.index
     )
     count = key.map(key.value_counts())
     keys = [key]
