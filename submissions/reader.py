@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import operator
-from itertools import repeat
-
 import numpy as np
 import pandas as pd
 
@@ -221,25 +218,19 @@ def _positions(table: pd.DataFrame, fields: dict) -> None:
 
 
 def cell_addresses(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """A1 addresses of 0-based (row, column) positions; None where the column is -1."""
-    return _addresses(np.asarray(cols), list(map(str, (np.asarray(rows) + 1).tolist())))
-
-
-def _addresses(cols: np.ndarray, numbers: list[str]) -> np.ndarray:
-    """A1 addresses from column numbers (-1: none) and row numbers already as text."""
-    result = np.full(len(numbers), None, dtype=object)
+    """A1 addresses of 0-based (row, column) positions; None where the column is -1. Each
+    column's letters are put in a format once ("D%d"), then filled with every row number."""
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    result = np.full(len(rows), None, dtype=object)
     if not len(cols):
         return result
-    low, high = int(cols.min()), int(cols.max())
-    if low == high:  # the usual case: one column for all
-        if low >= 0:
-            result[:] = list(map(operator.add, repeat(column_letters(low)), numbers))
-        return result
-    for col in (np.flatnonzero(np.bincount(cols + 1)) - 1).tolist():
-        if col >= 0:
-            where = np.flatnonzero(cols == col)
-            letter = column_letters(col)
-            result[where] = [letter + numbers[i] for i in where.tolist()]
+    distinct = (np.flatnonzero(np.bincount(cols + 1)) - 1).tolist()
+    for col in distinct:
+        if col < 0:
+            continue
+        where = slice(None) if len(distinct) == 1 else np.flatnonzero(cols == col)
+        written = f"{column_letters(col)}%d".__mod__
+        result[where] = list(map(written, (rows[where] + 1).tolist()))
     return result
 
 

@@ -413,3 +413,18 @@ def test_distinct_cells_are_read_as_parse_reads_each(values):
             expected = getattr(reading, name)
             got = read[name][position]
             assert (np.isnan(got) and expected is None) or got == expected
+
+
+@given(st.lists(st.tuples(st.integers(0, 1_048_575), st.integers(-1, 16_383)), max_size=40))
+def test_cell_addresses_are_excel_addresses(positions):
+    """0-based (row, column) as A1 addresses, None for column -1, whatever mix of columns."""
+    import numpy as np
+    from openpyxl.utils import get_column_letter
+
+    from submissions.reader import cell_addresses
+
+    rows = np.array([row for row, _ in positions], dtype=np.int64)
+    cols = np.array([col for _, col in positions], dtype=np.int64)
+    expected = [None if col < 0 else f"{get_column_letter(col + 1)}{row + 1}"
+                for row, col in positions]  # fmt: skip
+    assert cell_addresses(rows, cols).tolist() == expected
