@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from expectations.rules.revision import HISTORY_COLUMNS, reported_values
+from expectations.rules.revision import HISTORY_COLUMNS, REPORTED_FROM, reported_values
 from indicators import load
 from reports.evaluation import evaluate, target_label
 from reports.evaluation_page import evaluation_page
@@ -98,7 +98,8 @@ def reported_records(table: pd.DataFrame | None, submission) -> list[dict]:
     the same district can be checked for revisions without reading this file again."""
     if table is None or table.empty or submission.unreadable:
         return []
-    rows = reported_values(table[table["file"] == submission.file], [submission])
+    mine = (table["file"] == submission.file).to_numpy()
+    rows = reported_values(table.loc[mine, REPORTED_FROM], [submission])  # not every column
     return [
         {
             "indicator": row.indicator,
@@ -117,11 +118,15 @@ def earlier_reports(store: Store, catalog_id: str, district: str, year: int) -> 
     import pandas as pd
 
     rows = [r for r in store.district_submissions(catalog_id, district) if r.status != "unreadable"]
+    earlier = [
+        (period, row)
+        for (_district, period), row in latest_by_period(rows).items()
+        if period is not None and period < year
+    ]
+    pages = store.pages([row.id for _period, row in earlier])
     records = []
-    for (_district, period), row in latest_by_period(rows).items():
-        if period is None or period >= year:
-            continue
-        for record in json.loads(row.page).get("reported", []):
+    for period, row in earlier:
+        for record in json.loads(pages[row.id]).get("reported", []):
             file = f"{row.original_name}（第{row.id}号上传）"
             records.append({**record, "file": file, "district": district, "report_year": period})
     return pd.DataFrame(records, columns=HISTORY_COLUMNS)

@@ -22,7 +22,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, defer, mapped_column, sessionmaker
 
 from submissions.store import data_dir
 
@@ -411,12 +411,27 @@ class Store:
             return list(session.scalars(query.order_by(StoredSubmission.id)))
 
     def district_submissions(self, catalog: str, district: str) -> list[StoredSubmission]:
-        """Every upload of one district, in upload order (whoever uploaded it)."""
-        query = select(StoredSubmission).where(
-            StoredSubmission.catalog == catalog, StoredSubmission.district == district
-        )
+        """Every upload of one district, in upload order (whoever uploaded it), without its
+        document and page (`pages` reads those wanted: a district that uploaded fifty times
+        had all fifty pages read for every new upload)."""
+        query = (
+            select(StoredSubmission)
+            .options(defer(StoredSubmission.document, raiseload=True),
+                     defer(StoredSubmission.page, raiseload=True))
+            .where(StoredSubmission.catalog == catalog, StoredSubmission.district == district)
+        )  # fmt: skip
         with self.session() as session:
             return list(session.scalars(query.order_by(StoredSubmission.id)))
+
+    def pages(self, ids: list[int]) -> dict[int, str]:
+        """submission id → its stored page."""
+        if not ids:
+            return {}
+        query = select(StoredSubmission.id, StoredSubmission.page).where(
+            StoredSubmission.id.in_(ids)
+        )
+        with self.session() as session:
+            return {row.id: row.page for row in session.execute(query)}
 
 
 def _table(model: type[Base]) -> Table:

@@ -16,6 +16,11 @@ HISTORY_COLUMNS = [
     "file", "district", "report_year", "indicator", "year", "value", "raw", "sheet", "cell",
 ]  # fmt: skip
 _LATER_COLUMNS = [*HISTORY_COLUMNS, "indicator_name", "note", "binding"]
+# The columns of the enriched table reported_values reads.
+REPORTED_FROM = [
+    "file", "district", "indicator", "year_num", "value", "raw", "sheet", "cell",
+    "indicator_name", "note", "binding", "role", "impossible",
+]  # fmt: skip
 RELATIVE_TOLERANCE = 1e-6  # 3909 and 3909.0000001 are the same figure typed twice
 
 
@@ -35,8 +40,7 @@ def reported_values(t: pd.DataFrame, submissions) -> pd.DataFrame:
         & t["year_num"].notna().to_numpy(bool)
         & ~t["impossible"].to_numpy(bool)
     )
-    columns = ["file", "district", "indicator", "year_num", "value", "raw", "sheet", "cell",
-               "indicator_name", "note", "binding"]  # fmt: skip
+    columns = [c for c in REPORTED_FROM if c not in ("role", "impossible")]
     rows = t.loc[keep, columns].rename(columns={"year_num": "year"})
     rows = rows.astype({c: object for c in ("file", "district", "indicator", "sheet", "note")})
     rows["indicator_name"] = rows["indicator_name"].astype(object)
