@@ -293,6 +293,7 @@ class Renderer:
         if stop <= first:
             return empty_frame()
         pieces = []
+        stop = min(stop, len(self.settled))
         while first < stop:
             start, block = self._block or (0, empty_frame())
             if not start <= first < start + len(block):
@@ -301,6 +302,8 @@ class Renderer:
                 self._block.extend((start, block))
             pieces.append(block.iloc[first - start : stop - start])
             first = start + len(block)
+        if not pieces:
+            return empty_frame()
         if len(pieces) == 1:
             return pieces[0]
         return pd.concat(pieces, ignore_index=True)

@@ -260,7 +260,8 @@ def _page_facts(result: Result) -> dict:
             "capped": _capped(findings),
         }
     # Many findings still as a table: counted from its columns, and only the findings listed
-    # made into records (all 386,000 of a file with random values took 8 s and 300 MB).
+    # made into records (making all 386,000 of a file with random values into records took
+    # `check --html` to 8.2 s and 632 MB; so it takes 5.4 s and 429 MB).
     table = result.overview
     rules = table["rule"].astype(object).tolist()
     categories = table["category"].astype(object).tolist()
