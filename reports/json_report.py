@@ -155,7 +155,8 @@ def _together(findings: pd.DataFrame, keys: tuple[str, ...]) -> np.ndarray | Non
 def _each_encoded(values: list) -> list[bytes] | None:
     """orjson's JSON of each value, from one call for them all: indented, orjson puts each
     item of a list on a line of its own, and a line break inside a text is always escaped,
-    so ",\n  " is found only between items. None if an item spans lines (a list)."""
+    so ",\n  " is found only between items. None if they do not come apart one for one (a
+    list of several values inside); a list of one spans lines but is still JSON."""
     if not values:
         return []
     listed = orjson.dumps(values, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY)
