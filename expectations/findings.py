@@ -33,16 +33,9 @@ def empty_frame() -> pd.DataFrame:
 
 
 def texts(values: pd.Series) -> pd.Series:
-    """Text where there is text; None for anything else (NaN, numbers, empty strings)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):  # decided once per category
-        categories = values.cat.categories.to_numpy(dtype=object)
-        usable = np.array([isinstance(c, str) and c != "" for c in categories] + [False])
-        codes = values.cat.codes.to_numpy()
-        chosen = np.concatenate([categories, np.array([None], dtype=object)])[codes]
-        return pd.Series(np.where(usable[codes], chosen, None), index=values.index, dtype=object)
-    array = values.to_numpy(dtype=object)
-    keep = np.fromiter((isinstance(v, str) and v != "" for v in array), bool, len(array))
-    return pd.Series(np.where(keep, array, None), index=values.index, dtype=object)
+    """Text where there is text; None for anything else (NaN, numbers, empty strings),
+    decided once per distinct value."""
+    return pd.Series(by_category(values, _text), index=values.index, dtype=object)
 
 
 def addresses(values: pd.Series) -> pd.Series:

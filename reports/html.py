@@ -144,9 +144,14 @@ def worst_by_indicator(findings) -> dict[str, str]:
     return _worst([f.indicator for f in findings], [f.severity for f in findings])
 
 
+def _as_table(result: Result) -> bool:
+    """Whether a page reads the result's findings from its table: many, not yet records."""
+    return not result.materialised and len(result) > PAGE_FINDINGS
+
+
 def _worst_of(result: Result) -> dict[str, str]:
     """worst_by_indicator of a result, from its findings table when it has many."""
-    if result.materialised or len(result) <= PAGE_FINDINGS:
+    if not _as_table(result):
         return worst_by_indicator(result.findings)
     table = result.overview
     return _worst(
@@ -248,7 +253,7 @@ def _page_facts(result: Result) -> dict:
     """What a submission page shows of its findings: counts, the worst finding of each
     indicator, the cells with findings, and the findings listed (the first of each rule, and
     counts by rule, category and indicator, past PAGE_FINDINGS)."""
-    if result.materialised or len(result) <= PAGE_FINDINGS:
+    if not _as_table(result):
         findings = result.findings
         return {
             "severities": Counter(f.severity for f in findings),
@@ -277,7 +282,7 @@ def _page_facts(result: Result) -> dict:
     return {
         "severities": Counter(severities),
         "categories": Counter(categories),
-        "worst": _worst(table["indicator"].astype(object).tolist(), severities),
+        "worst": _worst_of(result),
         "flagged": {cell for cell in cells if cell},
         "wrong": {cells[row] for row in np.flatnonzero(wrong_rows).tolist() if cells[row]},
         "shown": result.records_at(listed.tolist()),
