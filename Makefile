@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Debian packages the browser and spreadsheet tests drive (never downloaded at run time).
 SYSTEM_PACKAGES := chromium libreoffice-calc-nogui fonts-noto-cjk
 
-.PHONY: demo test lint format bench sysdeps clean
+.PHONY: demo test lint format bench sysdeps postgres clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ sysdeps:
 	  echo "installing $(SYSTEM_PACKAGES) from Debian"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	else echo "note: chromium/libreoffice missing and not root: their tests will be skipped"; fi
+
+# the storage and service tests run on PostgreSQL too: a Debian server, started here
+postgres:
+	@.ci/postgres
 
 demo: $(STAMP)
 	$(PY) validate.py batch submissions/examples/yantai --catalog yantai --force \
@@ -42,7 +46,7 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-test: lint sysdeps
+test: lint sysdeps postgres
 	$(PY) -m pytest
 
 bench: $(STAMP)

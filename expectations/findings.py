@@ -9,6 +9,7 @@ records are made only for callers that iterate (materialise)."""
 from __future__ import annotations
 
 import string
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -263,7 +264,13 @@ class Renderer:
     the run at a time, the last block kept: a batch of 1,000 small files is rendered in one
     go (a render per file cost 50 ms each), a file with 386,000 findings a block at a time.
     A rule's details (a median over all districts, the partner of a relation) are worked out
-    once, for every settled finding of that rule, and kept: some look at the whole table."""
+    once, for every settled finding of that rule, and kept: some look at the whole table.
+
+    Shared by every Result of a run, and so by whichever threads hold those results (the
+    service hands the results of one batch to as many request threads): the kept block and
+    details are read and replaced only under `_lock`. A block, once made, is never changed,
+    so the slices handed out of it need no lock. The table, rules and settled findings are
+    never written after construction."""
 
     rules: dict
     table: pd.DataFrame
@@ -272,6 +279,8 @@ class Renderer:
     settled: pd.DataFrame | None = None  # every finding of the run, settled, as written
     _details: dict = field(default_factory=dict)
     _block: list = field(default_factory=list)  # [first row, rendered rows] of the last block
+    # re-entrant: rendering a block under it asks for the rules' details, which take it too
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     BLOCK = 50_000
 
@@ -288,11 +297,7 @@ class Renderer:
         pieces = []
         stop = min(stop, len(self.settled))
         while first < stop:
-            start, block = self._block or (0, empty_frame())
-            if not start <= first < start + len(block):
-                self._block.clear()  # before the next is made: one block's messages at a time
-                start, block = first, self(self.settled.iloc[first : first + self.BLOCK])
-                self._block.extend((start, block))
+            start, block = self._block_holding(first)
             pieces.append(block.iloc[first - start : stop - start])
             first = start + len(block)
         if not pieces:
@@ -300,6 +305,20 @@ class Renderer:
         if len(pieces) == 1:
             return pieces[0]
         return pd.concat(pieces, ignore_index=True)
+
+    def _block_holding(self, first: int) -> tuple[int, pd.DataFrame]:
+        """The kept block if it holds row `first`, else the block that starts there, made and
+        kept in its place (one block's messages held at a time)."""
+        with self._lock:
+            if self._block:
+                start, block = self._block
+                if start <= first < start + len(block):
+                    return start, block
+            self._block.clear()  # before the next is made: one block's messages at a time
+            assert self.settled is not None
+            block = self(self.settled.iloc[first : first + self.BLOCK])
+            self._block.extend((first, block))
+            return first, block
 
     def names(self, settled: pd.DataFrame) -> np.ndarray:
         """The indicator_name of these settled findings, without writing their messages."""
@@ -327,11 +346,12 @@ class Renderer:
         rule = self.rules[code]
         if rule.details is None or self.settled is None:
             return None
-        if code not in self._details:
-            mine = self.settled["source_row"][(self.settled["rule"] == code).to_numpy()]
-            index = pd.Index(mine.dropna().astype(np.int64).to_numpy())
-            self._details[code] = rule.details(self.table, self.catalog, index)
-        return self._details[code]
+        with self._lock:
+            if code not in self._details:
+                mine = self.settled["source_row"][(self.settled["rule"] == code).to_numpy()]
+                index = pd.Index(mine.dropna().astype(np.int64).to_numpy())
+                self._details[code] = rule.details(self.table, self.catalog, index)
+            return self._details[code]
 
 
 def render(

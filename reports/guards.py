@@ -54,6 +54,9 @@ class UploadGuard:
         limit = self.limit() + MARGIN
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
+            # refused for what it declares; what it sends meanwhile is read and dropped (up to
+            # a bound), so that the answer is not lost in a reset connection
+            await _drain(receive, self.limit())
             await _refuse(send, 413, {"error": too_large_message(self.limit())})
             return
         received = 0
@@ -64,10 +67,39 @@ class UploadGuard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    if message.get("more_body", False):
+                        await _drain(receive, self.limit())
                     raise TooLarge
             return message
 
         await self.app(scope, counted, send)
+
+
+DRAIN_SECONDS = 30.0
+
+
+async def _drain(receive, budget: int) -> None:
+    """Read and drop the rest of a refused body, at most `budget` bytes and DRAIN_SECONDS: a
+    server that closes on a client still sending resets the connection, and the client (a
+    browser) shows its own "connection reset" instead of the answer. Past the bound the
+    connection is closed anyway: nobody sends that much for a 20 MB form."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
+    dropped = 0
+    while dropped <= budget:
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            return
+        try:
+            message = await asyncio.wait_for(receive(), remaining)
+        except TimeoutError:
+            return
+        if message["type"] != "http.request":
+            return  # the client went away
+        dropped += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def too_large_message(limit: int) -> str:

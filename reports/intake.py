@@ -1,4 +1,5 @@
-"""Uploads in the service: kept before parsing, read and validated in shared passes, stored."""
+"""Uploads in the service: kept before parsing, read and validated in shared passes, stored;
+an interrupted check is taken up again from the stored bytes."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import replace
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from expectations import Result, validate
-from indicators import load
+from indicators import LoadedCatalog, load
 from reports.html import submission_page, values_by_file
 from reports.json_report import submission_document
 from reports.reviewing import earlier_reports, reported_records
@@ -26,6 +28,41 @@ from submissions.database import Account, Store, StoredSubmission
 LOG = logging.getLogger("validate.service")
 
 
+@dataclass(frozen=True)
+class Upload:
+    """One file to check, as the batch validator receives it."""
+
+    loaded: LoadedCatalog
+    content: bytes
+    key: str  # a neutral name that tells files apart within a shared pass
+    name: str  # the uploaded name, as reports show it (never a path)
+    district: str | None  # the uploading district's account: the file is that district's
+    store: Store | None = None  # where the district's earlier reports are read from
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What checking one upload produced. Made in the batch thread for the one request that
+    asked, and only ever read after: nothing in it is shared with another upload."""
+
+    district: str | None
+    period: int | None
+    document: dict  # the JSON contract's submission object
+    page: dict  # what its HTML page shows
+
+    def fields(self) -> dict:
+        """The stored row's columns for this outcome."""
+        return {
+            "district": self.district,
+            "period": self.period,
+            "status": self.document["status"],
+            "errors": self.document["summary"]["errors"],
+            "warnings": self.document["summary"]["warnings"],
+            "document": json.dumps(self.document, ensure_ascii=False),
+            "page": json.dumps(self.page, ensure_ascii=False, default=str),
+        }
+
+
 class BatchValidator:
     """Reads and validates uploads that arrive together in one pass.
 
@@ -33,24 +70,26 @@ class BatchValidator:
     (measured per upload: 9 ms to read and 65 ms to validate alone, 7 ms to validate in a batch
     of 20), so concurrent uploads wait at most `window` seconds to share a pass. Rules across
     districts are left out: an upload is judged on its own, never against strangers' files.
-    """
+
+    Threads: any number of request threads call `submit`/`check`; one thread of its own reads,
+    validates and makes each upload's document and page. What a pass makes in common (the
+    outcome, its table, the findings' renderer) never leaves that thread: each request gets
+    its own Checked, or its own exception."""
 
     def __init__(self, window: float = 0.01, largest: int = 32):
         self.window, self.largest = window, largest
-        self.pending: queue.Queue = queue.Queue()
+        self.pending: queue.Queue[tuple[Upload, Future]] = queue.Queue()
         self.thread = threading.Thread(target=self._run, name="batch-validator", daemon=True)
         self.thread.start()
 
-    def check(self, loaded, content: bytes, key: str, district: str | None, adjust):
-        """Read `content` (named `key`) and validate it; `adjust(submission)` runs in between
-        and returns the values its district reported before (or None)."""
-        done = threading.Event()
-        slot: dict = {}
-        self.pending.put(((loaded, content, key, district, adjust), done, slot))
-        done.wait()
-        if "error" in slot:
-            raise slot["error"]
-        return slot["submission"], slot["outcome"], slot["result"], slot["values"]
+    def submit(self, upload: Upload) -> Future:
+        """The upload's Checked, when its pass is done (or the exception that stopped it)."""
+        future: Future = Future()
+        self.pending.put((upload, future))
+        return future
+
+    def check(self, upload: Upload) -> Checked:
+        return self.submit(upload).result()
 
     def _run(self) -> None:
         while True:
@@ -66,48 +105,92 @@ class BatchValidator:
                     break
             by_catalog: dict[str, list] = {}
             for item in batch:
-                loaded = item[0][0]
+                loaded = item[0].loaded
                 by_catalog.setdefault(loaded.catalog.id + loaded.version, []).append(item)
             for items in by_catalog.values():
                 self._process(items)
 
     @staticmethod
-    def _process(items: list) -> None:
-        loaded = items[0][0][0]
+    def _process(items: list[tuple[Upload, Future]]) -> None:
+        uploads = [upload for upload, _future in items]
         try:
-            with tempfile.TemporaryDirectory() as folder:
-                # Our own copies under neutral names: an uploaded name is never a path.
-                paths = []
-                for (_loaded, content, key, _district, _adjust), _done, _slot in items:
-                    path = Path(folder) / key
-                    path.write_bytes(content)
-                    paths.append(path)
-                submissions = read_submissions(
-                    paths,
-                    loaded.catalog,
-                    display_names=[item[0][2] for item in items],
-                    districts=[item[0][3] for item in items],
-                )
-            # each upload's district's earlier reports, for the values it may revise
-            histories = [
-                item[0][4](submission) for item, submission in zip(items, submissions, strict=True)
-            ]
-            earlier = [h for h in histories if h is not None and not h.empty]
-            history = pd.concat(earlier, ignore_index=True) if earlier else None
-            outcome = validate(submissions, loaded, across_districts=False, history=history)
+            outcome = _validated(uploads)
             values = values_by_file(outcome)  # one pass over the batch for every page in it
-            for item, submission, result in zip(items, submissions, outcome.results, strict=True):
-                item[2].update(
-                    submission=submission,
-                    outcome=outcome,
-                    result=result,
-                    values=values.get(submission.file, {}),
-                )
         except Exception as exc:  # handed to each waiting request, which logs it
-            for item in items:
-                item[2]["error"] = exc
-        for item in items:
-            item[1].set()
+            for _upload, future in items:
+                future.set_exception(exc)
+            return
+        stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+        for (upload, future), result in zip(items, outcome.results, strict=True):
+            try:  # one upload's page failing to build is that upload's failure only
+                file = result.submission.file
+                checked = _checked(outcome, result, values.get(file, {}), upload.name, stamp)
+            except Exception as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(checked)
+
+
+def _validated(uploads: list[Upload]):
+    """Read and validate these uploads (of one catalog) together."""
+    loaded = uploads[0].loaded
+    with tempfile.TemporaryDirectory() as folder:
+        # Our own copies under neutral names: an uploaded name is never a path.
+        paths = []
+        for upload in uploads:
+            path = Path(folder) / upload.key
+            path.write_bytes(upload.content)
+            paths.append(path)
+        submissions = read_submissions(
+            paths,
+            loaded.catalog,
+            display_names=[upload.key for upload in uploads],
+            districts=[upload.district for upload in uploads],
+        )
+    # each upload's district's earlier reports, for the values it may revise
+    histories = [_as_district(upload, s) for upload, s in zip(uploads, submissions, strict=True)]
+    earlier = [h for h in histories if h is not None and not h.empty]
+    history = pd.concat(earlier, ignore_index=True) if earlier else None
+    return validate(submissions, loaded, across_districts=False, history=history)
+
+
+def _as_district(upload: Upload, submission) -> pd.DataFrame | None:
+    """A district's upload is that district's, whatever its header says (a differing header
+    is an error); returns the values its district reported before, if any."""
+    if upload.district is not None:
+        if submission.district and submission.district != upload.district:
+            submission.findings.append(
+                Finding(
+                    rule="district.account",
+                    category="structure",
+                    severity="error",
+                    file=upload.key,
+                    value=submission.district,
+                    expected=upload.district,
+                    message=(
+                        f"文件中的填报单位“{submission.district}”与账号所属的“{upload.district}”"
+                        "不一致：只能上传本单位的填报表"
+                    ),
+                )
+            )
+        submission.district = upload.district
+        if not submission.table.empty:
+            submission.table["district"] = upload.district
+    if upload.store is not None and submission.district and submission.year:
+        catalog = upload.loaded.catalog.id
+        return earlier_reports(upload.store, catalog, submission.district, submission.year)
+    return None
+
+
+def _checked(outcome, result: Result, values: dict, name: str, stamp: str) -> Checked:
+    """One upload's document and page, made from its result while the pass is still here."""
+    submission = result.submission
+    page = submission_page(outcome, result, values, stamp)
+    page["reported"] = reported_records(outcome.table, submission)  # for later revisions
+    page["file"] = name
+    findings = [replace(f, file=name) for f in result.findings]
+    own = Result(replace(submission, file=name), findings)
+    return Checked(submission.district, submission.year, submission_document(own), page)
 
 
 _VALIDATOR: BatchValidator | None = None
@@ -126,86 +209,37 @@ def intake(store: Store, account: Account, original_name: str, content: bytes) -
     """Keep the file, validate it, store the result: a broken file is stored and reported too."""
     loaded = load(account.catalog)
     digest = store.keep_file(content)
-    safe_name = Path(original_name or "upload").name[:200] or "upload"
-    key = f"upload-{uuid.uuid4().hex}"  # tells files apart within a shared pass
-
-    def adjust(submission) -> None:
-        if (
-            account.role == "district"
-            and submission.district
-            and submission.district != account.district
-        ):
-            submission.findings.append(
-                Finding(
-                    rule="district.account",
-                    category="structure",
-                    severity="error",
-                    file=key,
-                    value=submission.district,
-                    expected=account.district,
-                    message=(
-                        f"文件中的填报单位“{submission.district}”与账号所属的“{account.district}”"
-                        "不一致：只能上传本单位的填报表"
-                    ),
-                )
-            )
-        if account.role == "district":
-            submission.district = account.district
-            if not submission.table.empty:
-                submission.table["district"] = account.district
-        if submission.district and submission.year:
-            return earlier_reports(store, loaded.catalog.id, submission.district, submission.year)
-        return None
-
+    name = Path(original_name or "upload").name[:200] or "upload"
     # The bytes and a row saying so are kept before any parsing: whatever happens next, the
-    # upload is on record (unreadable, with the reason) until validation replaces the row.
+    # upload is on record (unfinished, claimed by this process) until its check is stored.
     row = store.add_submission(
-        _unfinished(loaded, account, safe_name, digest, len(content)), [_UNFINISHED_FINDING]
+        _unfinished(loaded, account, name, digest, len(content)), [_UNFINISHED_FINDING]
     )
+    district = account.district if account.role == "district" else None
+    upload = Upload(loaded, content, f"upload-{uuid.uuid4().hex}", name, district, store)
     try:
-        submission, outcome, result, values = batch_validator().check(
-            loaded, content, key, account.district, adjust
-        )
-        stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-        page = submission_page(outcome, result, values, stamp)
-        page["reported"] = reported_records(outcome.table, submission)  # for later revisions
-        submission.file = safe_name
-        result = Result(submission, [replace(f, file=safe_name) for f in result.findings])
-        document = submission_document(result)
-        page["file"] = safe_name
+        checked = batch_validator().check(upload)
     except Exception:
         LOG.exception("第 %s 号上传校验失败", row.id)
-        document, page = _unreadable_parts(
-            loaded,
-            safe_name,
-            digest,
-            len(content),
-            "校验时出现内部错误，已记录日志，请稍后重新上传",
-        )
-        submission = None
-    fields = {
-        "district": submission.district if submission else account.district,
-        "period": submission.year if submission else None,
-        "status": document["status"],
-        "errors": document["summary"]["errors"],
-        "warnings": document["summary"]["warnings"],
-        "document": json.dumps(document, ensure_ascii=False),
-        "page": json.dumps(page, ensure_ascii=False, default=str),
-    }
-    return store.finish_submission(row, fields, document["findings"])
+        checked = _unreadable(loaded, name, digest, len(content), INTERNAL_ERROR)
+    if checked.district is None:
+        checked = replace(checked, district=account.district)
+    return store.finish_submission(row, checked.fields(), checked.document["findings"])
 
 
-_UNFINISHED = "校验未完成：服务在处理这份文件时中断，文件已保存，请重新上传或联系管理员"
+INTERNAL_ERROR = "校验时出现内部错误，已记录日志，请稍后重新上传"
+_UNFINISHED = "校验未完成：服务在处理这份文件时中断，文件已保存，将自动重新校验"
 _UNFINISHED_FINDING = {
     "severity": "error",
     "category": "file",
     "rule": "file.unreadable",
     "message": f"无法读取文件：{_UNFINISHED}",
 }
+FILE_GONE = "原文件已不在存储目录中，无法重新校验，请重新上传"
 
 
-def _unreadable_parts(loaded, name: str, digest: str, size: int, reason: str) -> tuple:
-    """The JSON document and page of an upload that could not be read, for `reason`."""
+def _unreadable(loaded, name: str, digest: str, size: int, reason: str) -> Checked:
+    """The document and page of an upload that could not be read, for `reason`."""
     from expectations.engine import Outcome
     from submissions.reader import unreadable_here
 
@@ -213,11 +247,12 @@ def _unreadable_parts(loaded, name: str, digest: str, size: int, reason: str) ->
     result = Result(submission, list(submission.findings))
     outcome = Outcome(loaded, [result], [], submission.table)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    return submission_document(result), submission_page(outcome, result, {}, stamp)
+    page = submission_page(outcome, result, {}, stamp)
+    return Checked(None, None, submission_document(result), page)
 
 
 def _unfinished(loaded, account: Account, name: str, digest: str, size: int) -> StoredSubmission:
-    document, page = _unreadable_parts(loaded, name, digest, size, _UNFINISHED)
+    unfinished = _unreadable(loaded, name, digest, size, _UNFINISHED)
     return StoredSubmission(
         catalog=loaded.catalog.id,
         catalog_version=loaded.version,
@@ -230,6 +265,132 @@ def _unfinished(loaded, account: Account, name: str, digest: str, size: int) -> 
         status="unreadable",
         errors=1,
         warnings=0,
-        document=json.dumps(document, ensure_ascii=False),
-        page=json.dumps(page, ensure_ascii=False, default=str),
+        document=json.dumps(unfinished.document, ensure_ascii=False),
+        page=json.dumps(unfinished.page, ensure_ascii=False, default=str),
+        checker=this_process(),
+        claimed_at=_now(),
     )
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+# Checking again: interrupted uploads, and stored ones after a catalog correction -----------
+
+
+def this_process() -> str:
+    """Who is checking, as a stored row's `checker` says it: host, pid and the process's
+    start (so that a later process with the same pid is not taken for this one)."""
+    import os
+    import socket
+
+    return f"{socket.gethostname()[:60]}/{os.getpid()}/{_started(os.getpid())}"
+
+
+def _started(pid: int) -> str:
+    """The process's start time in clock ticks since boot (/proc), '' where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            # the command name, in parentheses, may hold spaces: fields are counted after it
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def abandoned(checker: str | None, claimed_at: datetime.datetime | None, stale: float) -> bool:
+    """Whether nobody is checking an unfinished row any more: no checker, a process of this
+    host that has ended, or a claim older than `stale` seconds (a process elsewhere)."""
+    import socket
+
+    if checker is None:
+        return True
+    host, _, rest = checker.partition("/")
+    pid, _, started = rest.partition("/")
+    if host == socket.gethostname()[:60] and pid.isdigit():
+        return _started(int(pid)) != started or not Path(f"/proc/{pid}").exists()
+    if claimed_at is None:
+        return True
+    return (_now() - claimed_at).total_seconds() > stale
+
+
+def recheck(
+    store: Store, rows: list[StoredSubmission], validator: BatchValidator | None = None
+) -> list[tuple[StoredSubmission, dict, dict]]:
+    """Each row checked again from its stored bytes against its catalog as it is now, and
+    stored: (row, document before, document after) for each. A row whose file is missing is
+    stored as unreadable, saying so. The rows are handed to the validator together, so they
+    share passes as concurrent uploads do."""
+    validator = validator or batch_validator()
+    pending: list[tuple[StoredSubmission, dict, Future | None, LoadedCatalog]] = []
+    for row in rows:
+        before = json.loads(row.document)
+        loaded = load(row.catalog)
+        try:
+            content = store.file_path(row.sha256).read_bytes()
+        except (OSError, ValueError):
+            pending.append((row, before, None, loaded))
+            continue
+        uploader = store.account_by_id(row.uploaded_by)
+        district = uploader.district if uploader and uploader.role == "district" else None
+        key = f"recheck-{row.id}-{uuid.uuid4().hex[:8]}"
+        upload = Upload(loaded, content, key, row.original_name, district, store)
+        pending.append((row, before, validator.submit(upload), loaded))
+    done = []
+    for row, before, future, loaded in pending:
+        if future is None:
+            checked = _unreadable(loaded, row.original_name, row.sha256, row.size, FILE_GONE)
+        else:
+            try:
+                checked = future.result()
+            except Exception:
+                LOG.exception("第 %s 号上传重新校验失败", row.id)
+                checked = _unreadable(
+                    loaded, row.original_name, row.sha256, row.size, INTERNAL_ERROR
+                )
+        if checked.district is None:
+            checked = replace(checked, district=row.district)
+        fields = {**checked.fields(), "catalog_version": loaded.version}
+        store.finish_submission(row, fields, checked.document["findings"])
+        done.append((row, before, checked.document))
+    return done
+
+
+def take_up_interrupted(store: Store, stale: float) -> list[StoredSubmission]:
+    """Every unfinished upload nobody is checking any more, claimed by this process and
+    checked again (several instances may look at once: each row is taken by one)."""
+    me = this_process()
+    claimed = [
+        row
+        for row in store.selected(unfinished=True)
+        if abandoned(row.checker, row.claimed_at, stale) and store.claim(row, me)
+    ]
+    if claimed:
+        numbers = ", ".join(str(row.id) for row in claimed)
+        LOG.info("重新校验 %d 份中断的上传：%s", len(claimed), numbers)
+        recheck(store, claimed)
+    return claimed
+
+
+class Recovery:
+    """A thread that takes up interrupted uploads at start and then every `every` seconds
+    (an instance elsewhere may stop without a restart here). It touches only the store."""
+
+    def __init__(self, store: Store, stale: float, every: float = 60.0) -> None:
+        self.store, self.stale, self.every = store, stale, every
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="recovery", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                take_up_interrupted(self.store, self.stale)
+            except Exception:  # the database away for a moment: the next round tries again
+                LOG.exception("重新校验中断的上传时出错")
+            self._stop.wait(self.every)

@@ -6,19 +6,23 @@ intake.py (keeping, reading and validating uploads)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from indicators import CatalogError
 from reports import pages, rest, signin
 from reports.guards import SecurityHeaders, TooLarge, UploadGuard
-from reports.intake import BatchValidator, batch_validator, intake
-from reports.web import Web
+from reports.intake import BatchValidator, Recovery, batch_validator, intake
+from reports.web import NoFile, Web
 from submissions.database import Store
 from submissions.finding import CannotContinue
+from submissions.limits import Limits
 from submissions.settings import Settings, settings
 
 LOG = logging.getLogger("validate.service")
@@ -31,7 +35,19 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
     config = config or settings()
     store = store or Store()
     store.migrate()
-    app = FastAPI(title="一老一小指标填报校验", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        # uploads whose check a crash interrupted are checked again, here and from now on
+        recovery = Recovery(store, stale=max(600.0, 4 * Limits.from_environment().wall_seconds))
+        recovery.start()
+        yield
+        recovery.stop()
+
+    app = FastAPI(
+        title="一老一小指标填报校验", docs_url=None, redoc_url=None, openapi_url=None,
+        lifespan=lifespan,
+    )  # fmt: skip
     web = Web(store, config, app.state)
     app.state.web = web
     # Outermost first: headers on every response; the session cookie decoded before the upload
@@ -50,18 +66,67 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):  # never a traceback page
         LOG.exception("internal error on %s", request.url.path)
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "服务器内部错误，已记录日志"}, status_code=500)
-        message = "服务器内部错误，已记录日志，请稍后再试或联系管理员。"
-        return web.render("error.html", 500, message=message)
+        return web.refusal(request, 500, "服务器内部错误，已记录日志，请稍后再试或联系管理员。")
 
     @app.exception_handler(TooLarge)
     async def too_large(request: Request, exc: TooLarge):
         return web.too_large_response(request)
 
+    @app.exception_handler(NoFile)
+    async def no_file(request: Request, exc: NoFile):
+        return web.refusal(request, 400, NoFile.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        # A malformed id in the path is a page that does not exist; a missing or malformed
+        # form field is the sender's to fix. Neither is FastAPI's English.
+        errors = exc.errors()
+        if any(error.get("loc", ("",))[0] == "path" for error in errors):
+            return web.refusal(request, 404, NOT_FOUND)
+        return web.refusal(request, 400, field_problem(errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = HTTP_MESSAGES.get(exc.status_code, f"请求无法处理（{exc.status_code}）。")
+        response = web.refusal(request, exc.status_code, message)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
     for router in (signin.router, pages.router, rest.router):
         app.include_router(router)
     return app
+
+
+NOT_FOUND = "没有这个页面或这份填报，或您无权查看。"
+HTTP_MESSAGES = {
+    404: NOT_FOUND,
+    405: "这个地址不接受这种请求方式。",
+    401: "请先登录。",
+    403: "您无权进行这个操作。",
+}
+# What a form field is called on the pages, for the sentence about it.
+FIELD_NAMES = {"file": "文件", "token": "页面令牌", "name": "账号", "password": "密码",
+               "catalog": "指标体系"}  # fmt: skip
+
+
+def field_problem(errors: Sequence) -> str:
+    """One Chinese sentence for FastAPI's validation errors of a form or query."""
+    names = []
+    for error in errors:
+        location = error.get("loc") or ()
+        field = str(location[-1]) if location else ""
+        names.append(FIELD_NAMES.get(field, field or "请求"))
+    missing = [
+        name
+        for name, error in zip(names, errors, strict=True)
+        if error.get("type") in ("missing", "value_error")
+    ]
+    if missing and len(missing) == len(names):
+        if "文件" in missing:
+            return NoFile.message
+        return f"缺少{'、'.join(dict.fromkeys(missing))}，请返回页面重新提交。"
+    return f"{'、'.join(dict.fromkeys(names))}的格式不对，请返回页面重新提交。"
 
 
 def app_from_environment() -> FastAPI:

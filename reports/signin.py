@@ -23,15 +23,24 @@ router = APIRouter()
 
 
 def secret_key(config: Settings) -> str:
-    """From VALIDATE_SECRET_KEY, else made once and kept (0600) in the data directory."""
+    """From VALIDATE_SECRET_KEY, else made once and kept (0600) in the data directory. Two
+    instances starting at once agree on one key: each writes its own in full, then links it
+    into place, and the one that comes second reads the first's."""
     if config.secret_key:
         return config.secret_key
     path = config.data_dir / "secret.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        mine = path.with_name(f"secret.key.{secrets.token_hex(6)}")
+        descriptor = os.open(mine, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as out:
             out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(mine, path)
+        except FileExistsError:
+            pass
+        finally:
+            mine.unlink()
     return path.read_text().strip()
 
 

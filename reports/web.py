@@ -14,6 +14,12 @@ from submissions.database import Account, Store
 from submissions.settings import Settings
 
 
+class NoFile(Exception):
+    """An upload form or request that came without a file."""
+
+    message = "没有收到文件：请选择要上传的填报表（.xlsx、.xls 或 .csv）后再提交。"
+
+
 class Web:
     """One per app (app.state.web); routes reach it with `web_of(request)`."""
 
@@ -70,19 +76,23 @@ class Web:
 
     async def read_file(self, upload: UploadFile) -> bytes:
         """The guard bounded the body as it arrived (file, form fields and boundaries); the
-        limit itself is on the file."""
+        limit itself is on the file. A form sent with no file chosen is refused (400)."""
         content = await upload.read()
         if len(content) > self.upload_limit():
             raise TooLarge
+        if not content and not upload.filename:
+            raise NoFile
         return content
 
-    def too_large_response(self, request: Request) -> Response:
-        message = too_large_message(self.upload_limit())
-        response: Response
+    def refusal(self, request: Request, status_code: int, message: str) -> Response:
+        """A request refused, in Chinese: `{"error": …}` for the API, an error page for a
+        person."""
         if request.url.path.startswith("/api/"):
-            response = JSONResponse({"error": message}, status_code=413)
-        else:
-            response = self.render("error.html", 413, message=message)
+            return JSONResponse({"error": message}, status_code=status_code)
+        return self.render("error.html", status_code, message=message)
+
+    def too_large_response(self, request: Request) -> Response:
+        response = self.refusal(request, 413, too_large_message(self.upload_limit()))
         response.headers["connection"] = "close"  # the server stops reading the body
         return response
 

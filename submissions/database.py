@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -22,11 +24,14 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, defer, mapped_column, sessionmaker
 
 from submissions.store import data_dir
 
 ROLES = ("district", "reviewer")
+# pg_advisory_lock's key for running migrations: any number no other lock here uses
+MIGRATION_LOCK = 7_205_311
 
 
 class Base(DeclarativeBase):
@@ -102,6 +107,12 @@ class StoredSubmission(Base):
     warnings: Mapped[int] = mapped_column(Integer, default=0)
     document: Mapped[str] = mapped_column(Text)  # the JSON contract's submission object
     page: Mapped[str] = mapped_column(Text)  # what the HTML report shows, as JSON
+    # None until the check has finished; meanwhile `checker` names the process checking it
+    # (host/pid/start) and `claimed_at` when it began, so that an interrupted check is found
+    # and taken over by exactly one process (Store.claim)
+    checked_at: Mapped[datetime.datetime | None] = mapped_column(nullable=True, index=True)
+    checker: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    claimed_at: Mapped[datetime.datetime | None] = mapped_column(nullable=True)
 
 
 class StoredFinding(Base):
@@ -147,14 +158,22 @@ class Store:
         self.session = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:
+        """The schema brought to the newest revision. Several instances may start at once on
+        one database, a fresh one too: the migrations run under a lock (an advisory lock on
+        PostgreSQL, a lock file beside a SQLite database), and whoever comes second finds the
+        work done."""
         from alembic import command
         from alembic.config import Config
 
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
-        with self.engine.connect() as connection:
+        with self._migration_lock(), self.engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
+            if connection.dialect.name == "postgresql":
+                # held by this connection until it closes: a second instance waits here
+                connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+                connection.commit()
             if sqlite:
                 # SQLite alters a table by copying it and dropping the old one, which enforced
                 # foreign keys forbid once other tables point at it; checked again afterwards.
@@ -169,6 +188,20 @@ class Store:
                 connection.commit()
                 if broken:
                     raise RuntimeError(f"database references broken after migration: {broken}")
+
+    @contextlib.contextmanager
+    def _migration_lock(self):
+        """An exclusive lock on a file beside a SQLite database (nothing for other databases,
+        whose lock is taken on the connection)."""
+        database = make_url(self.url).database if self.url.startswith("sqlite") else None
+        if not database or database == ":memory:":
+            yield
+            return
+        path = Path(database).with_name(Path(database).name + ".migrating")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+            yield
 
     # files -----------------------------------------------------------------------------------
     def keep_file(self, content: bytes) -> str:
@@ -387,6 +420,7 @@ class Store:
         Core statements on the row add_submission returned (the ORM's update cost a third
         more per upload)."""
         table, kept = _table(StoredSubmission), _table(StoredFinding)
+        fields = {**fields, "checked_at": _now(), "checker": None}
         with self.engine.begin() as connection:
             connection.execute(table.update().where(table.c.id == row.id).values(**fields))
             connection.execute(kept.delete().where(kept.c.submission_id == row.id))
@@ -397,6 +431,8 @@ class Store:
         return row
 
     def submission(self, submission_id: int, viewer: Account) -> StoredSubmission | None:
+        if not is_row_id(submission_id):  # past the column's range: no such row, not an error
+            return None
         with self.session() as session:
             row = session.get(StoredSubmission, submission_id)
         if row is None or not viewer.may_see(row.catalog, row.district):
@@ -423,6 +459,50 @@ class Store:
         with self.session() as session:
             return list(session.scalars(query.order_by(StoredSubmission.id)))
 
+    def stored(self, submission_id: int) -> StoredSubmission | None:
+        """A row whoever may see it (operators and the service's own re-checks)."""
+        if not is_row_id(submission_id):
+            return None
+        with self.session() as session:
+            return session.get(StoredSubmission, submission_id)
+
+    def selected(
+        self,
+        catalog: str | None = None,
+        period: int | None = None,
+        district: str | None = None,
+        unfinished: bool = False,
+    ) -> list[StoredSubmission]:
+        """Stored uploads, in upload order, narrowed by whichever of these is given."""
+        query = select(StoredSubmission)
+        if catalog is not None:
+            query = query.where(StoredSubmission.catalog == catalog)
+        if period is not None:
+            query = query.where(StoredSubmission.period == period)
+        if district is not None:
+            query = query.where(StoredSubmission.district == district)
+        if unfinished:
+            query = query.where(StoredSubmission.checked_at.is_(None))
+        with self.session() as session:
+            return list(session.scalars(query.order_by(StoredSubmission.id)))
+
+    def claim(self, row: StoredSubmission, checker: str) -> bool:
+        """Take over checking `row` from whoever held it (row.checker as read): True for exactly
+        one of the processes that try at once, and only while its check is unfinished."""
+        table = _table(StoredSubmission)
+        now = _now()
+        held = table.c.checker.is_(None) if row.checker is None else table.c.checker == row.checker
+        with self.engine.begin() as connection:
+            done = connection.execute(
+                table.update()
+                .where(table.c.id == row.id, table.c.checked_at.is_(None), held)
+                .values(checker=checker, claimed_at=now)
+            )
+        if done.rowcount != 1:
+            return False
+        row.checker, row.claimed_at = checker, now
+        return True
+
     def pages(self, ids: list[int]) -> dict[int, str]:
         """submission id → its stored page."""
         if not ids:
@@ -432,6 +512,14 @@ class Store:
         )
         with self.session() as session:
             return {row.id: row.page for row in session.execute(query)}
+
+
+# Row ids are SQL INTEGER: 32 bits on PostgreSQL. A number past that from a URL is no row.
+LARGEST_ID = 2**31 - 1
+
+
+def is_row_id(value: int) -> bool:
+    return 1 <= value <= LARGEST_ID
 
 
 def _table(model: type[Base]) -> Table:

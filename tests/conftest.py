@@ -170,24 +170,62 @@ def serving(app):
 PASSWORD = "correct horse 1"
 
 
+# The PostgreSQL server `make test` starts (.ci/postgres); each test gets a schema of its own.
+POSTGRES_URL = os.environ.get(
+    "VALIDATE_TEST_POSTGRES", "postgresql+psycopg://validate:validate@127.0.0.1:5432/validate_test"
+)
+
+
+@contextmanager
+def postgres_database():
+    """A URL of the test PostgreSQL server whose tables live in a fresh schema, dropped after:
+    skipped where there is no server (a user's clone), a failure under CI (.ci/postgres makes
+    one)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        connection = engine.connect()
+    except OperationalError as exc:
+        engine.dispose()
+        message = f"PostgreSQL 不可用（{POSTGRES_URL}；make test 用 .ci/postgres 启动）：{exc.orig}"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    schema = f"t_{os.urandom(6).hex()}"
+    with connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+        connection.commit()
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Each storage and service test runs on SQLite (the default) and on PostgreSQL (what a
+    city running several instances uses)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    with postgres_database() as url:
+        yield url
+
+
 @pytest.fixture
-def service(tmp_path, monkeypatch):
+def service(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("VALIDATE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("VALIDATE_SECRET_KEY", "test-secret")
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
-    store = Store(url, files=tmp_path / "data" / "files")
-    if os.environ.get("DATABASE_URL"):
-        # a shared server: start every test from an empty schema, migrated afresh
-        from sqlalchemy import text
-
-        with store.engine.begin() as connection:
-            for table in ("findings", "submissions", "login_failures", "sessions", "api_tokens",
-                          "accounts", "alembic_version"):  # fmt: skip
-                connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    store = Store(database_url, files=tmp_path / "data" / "files")
     from reports.service import create_app
 
     app = create_app(store)
-    suffix = os.urandom(3).hex()  # distinct names when a shared PostgreSQL is used
+    suffix = os.urandom(3).hex()
     names = {}
     for key, role, catalog, district in [
         ("zf", "district", "yantai", "芝罘区"),
@@ -198,7 +236,8 @@ def service(tmp_path, monkeypatch):
         names[key] = f"{key}-{suffix}"
         store.add_account(names[key], role, catalog, district, PASSWORD)
     tokens = {key: store.new_token(name) for key, name in names.items()}
-    return app, store, names, tokens
+    yield app, store, names, tokens
+    store.engine.dispose()
 
 
 def bearer(token):

@@ -52,7 +52,7 @@ def test_the_row_exists_before_parsing(tmp_path, service, yantai, monkeypatch):
 
     seen = []
 
-    def failing_check(self, loaded, content, key, district, adjust):
+    def failing_check(self, upload):
         rows = store.submissions(store.account(names["zf"]))
         seen.append([(row.status, row.sha256) for row in rows])
         raise RuntimeError("validation bug")
