@@ -1,4 +1,5 @@
-"""Each hostile file checked the way a user checks a file, timed: `python bench/hostile.py`.
+"""Each hostile file checked the way a user checks a file (JSON, HTML pages and the annotated
+copy), timed: `python bench/hostile.py`.
 
 Budget per case: 5 s and 600 MB peak RSS (the largest single process: /usr/bin/time reports
 the reading children too, since they are waited for). The corpus is the tests' own
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,13 +48,20 @@ def main() -> int:
         else:
             path = case.build(folder, loaded)
         report = folder / "report.json"
+        annotated = folder / "annotated"
+        shutil.rmtree(annotated, ignore_errors=True)
         seconds, megabytes, code, said = timed(
             [sys.executable, "validate.py", "check", str(path), "--catalog", "yantai",
-             "--json", str(report)]
+             "--json", str(report), "--html", str(folder / "html"), "--annotate", str(annotated)]
         )  # fmt: skip
         status = _status(report, said)
-        rows.append((case.name, case.what, path.stat().st_size, status, code, seconds, megabytes))
-        if seconds > SECONDS or megabytes > MEGABYTES or status != case.status:
+        # a readable file gets its annotated copy; an unreadable one has none to get
+        copies = len(list(annotated.glob("*.xlsx"))) if annotated.is_dir() else 0
+        wanted = 0 if case.status == "unreadable" else 1
+        rows.append(
+            (case.name, case.what, path.stat().st_size, status, copies, code, seconds, megabytes)
+        )
+        if seconds > SECONDS or megabytes > MEGABYTES or status != case.status or copies != wanted:
             over.append(case.name)
     folder = Path(tempfile.mkdtemp(prefix="hostile-batch-", dir=OUT))
     district_workbook(folder, loaded)
@@ -64,15 +73,20 @@ def main() -> int:
     )  # fmt: skip
     skipped = sum("跳过" in line for line in said.splitlines())
     status = f"ok, skipped {skipped}"
-    rows.append(("fifo-and-symlink", "batch: FIFO + link out", 0, status, code, seconds, megabytes))
+    rows.append(
+        ("fifo-and-symlink", "batch: FIFO + link out", 0, status, 0, code, seconds, megabytes)
+    )
     if seconds > SECONDS or megabytes > MEGABYTES or skipped != 2:
         over.append("fifo-and-symlink")
 
     print(f"hostile files ({os.cpu_count()} cores); budget per case {SECONDS:g} s, {MEGABYTES} MB")
-    print("| case | what | bytes | status | exit | seconds | peak MB |")
-    print("|---|---|---:|---|---:|---:|---:|")
-    for name, what, size, status, code, seconds, megabytes in rows:
-        print(f"| {name} | {what} | {size:,} | {status} | {code} | {seconds:.2f} | {megabytes} |")
+    print("| case | what | bytes | status | annotated | exit | seconds | peak MB |")
+    print("|---|---|---:|---|---:|---:|---:|---:|")
+    for name, what, size, status, copies, code, seconds, megabytes in rows:
+        print(
+            f"| {name} | {what} | {size:,} | {status} | {copies} | {code} | {seconds:.2f} "
+            f"| {megabytes} |"
+        )
     print("over budget or unexpected: " + ", ".join(over) if over else "all within budget")
     return 1 if over else 0
 

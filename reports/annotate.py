@@ -112,8 +112,12 @@ def _printed_table(sheet) -> PrintedTable:
     """The sheet's table as it prints: its used range, its header row repeated."""
     last_row, last_col = used_extent(sheet)
     header = None
+    # bounded by the used columns too: iter_rows makes a cell at every position it visits
     for number, values in enumerate(
-        sheet.iter_rows(max_row=min(last_row, HEADER_SCAN_ROWS), values_only=True), 1
+        sheet.iter_rows(
+            max_row=min(last_row, HEADER_SCAN_ROWS), max_col=last_col, values_only=True
+        ),
+        1,
     ):
         if classify_header(list(values), number - 1) is not None:
             header = (number, number)

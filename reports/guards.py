@@ -53,10 +53,13 @@ class UploadGuard:
         scope.setdefault("state", {})["account"] = account
         limit = self.limit() + MARGIN
         declared = _header(scope, b"content-length")
+        drainable = DRAIN_FACTOR * self.limit()
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            # refused for what it declares; what it sends meanwhile is read and dropped (up to
-            # a bound), so that the answer is not lost in a reset connection
-            await _drain(receive, self.limit())
+            # Refused for what it declares. A body of a plausible size is read and dropped
+            # first, so that the answer is not lost in a reset connection (a browser sends the
+            # whole file before it reads any answer); one far past the limit is not read.
+            if int(declared) <= drainable:
+                await _drain(receive, drainable)
             await _refuse(send, 413, {"error": too_large_message(self.limit())})
             return
         received = 0
@@ -68,21 +71,22 @@ class UploadGuard:
                 received += len(message.get("body", b""))
                 if received > limit:
                     if message.get("more_body", False):
-                        await _drain(receive, self.limit())
+                        await _drain(receive, drainable - received)
                     raise TooLarge
             return message
 
         await self.app(scope, counted, send)
 
 
-DRAIN_SECONDS = 30.0
+# A refused body is read and dropped up to this many times the limit, for this long at most.
+DRAIN_FACTOR, DRAIN_SECONDS = 4, 30.0
 
 
 async def _drain(receive, budget: int) -> None:
     """Read and drop the rest of a refused body, at most `budget` bytes and DRAIN_SECONDS: a
     server that closes on a client still sending resets the connection, and the client (a
     browser) shows its own "connection reset" instead of the answer. Past the bound the
-    connection is closed anyway: nobody sends that much for a 20 MB form."""
+    connection is closed anyway: nobody means to send that much."""
     import asyncio
 
     deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
@@ -102,8 +106,12 @@ async def _drain(receive, budget: int) -> None:
             return
 
 
+def size_in_words(limit: int) -> str:
+    return f"{limit / (1024 * 1024):g} MB"
+
+
 def too_large_message(limit: int) -> str:
-    return f"文件超过 {limit / (1024 * 1024):g} MB 的上限"
+    return f"文件超过 {size_in_words(limit)} 的上限"
 
 
 async def _refuse_unsigned(scope, send) -> None:

@@ -21,7 +21,7 @@ from expectations import Result, validate
 from indicators import LoadedCatalog, load
 from reports.html import submission_page, values_by_file
 from reports.json_report import submission_document
-from reports.reviewing import earlier_reports, reported_records
+from reports.reviewing import earlier_reports, reported_by_file
 from submissions import Finding, read_submissions
 from submissions.database import Account, Store, StoredSubmission
 
@@ -115,7 +115,9 @@ class BatchValidator:
         uploads = [upload for upload, _future in items]
         try:
             outcome = _validated(uploads)
-            values = values_by_file(outcome)  # one pass over the batch for every page in it
+            # one pass over the batch for every page in it
+            values = values_by_file(outcome)
+            reported = reported_by_file(outcome.table, [r.submission for r in outcome.results])
         except Exception as exc:  # handed to each waiting request, which logs it
             for _upload, future in items:
                 future.set_exception(exc)
@@ -124,7 +126,14 @@ class BatchValidator:
         for (upload, future), result in zip(items, outcome.results, strict=True):
             try:  # one upload's page failing to build is that upload's failure only
                 file = result.submission.file
-                checked = _checked(outcome, result, values.get(file, {}), upload.name, stamp)
+                checked = _checked(
+                    outcome,
+                    result,
+                    values.get(file, {}),
+                    reported.get(file, []),
+                    upload.name,
+                    stamp,
+                )
             except Exception as exc:
                 future.set_exception(exc)
             else:
@@ -182,11 +191,13 @@ def _as_district(upload: Upload, submission) -> pd.DataFrame | None:
     return None
 
 
-def _checked(outcome, result: Result, values: dict, name: str, stamp: str) -> Checked:
+def _checked(
+    outcome, result: Result, values: dict, reported: list[dict], name: str, stamp: str
+) -> Checked:
     """One upload's document and page, made from its result while the pass is still here."""
     submission = result.submission
     page = submission_page(outcome, result, values, stamp)
-    page["reported"] = reported_records(outcome.table, submission)  # for later revisions
+    page["reported"] = reported  # for later uploads' revision checks
     page["file"] = name
     findings = [replace(f, file=name) for f in result.findings]
     own = Result(replace(submission, file=name), findings)
@@ -394,3 +405,31 @@ class Recovery:
             except Exception:  # the database away for a moment: the next round tries again
                 LOG.exception("重新校验中断的上传时出错")
             self._stop.wait(self.every)
+
+
+def change_summary(row: StoredSubmission, before: dict, after: dict) -> str:
+    """One line saying what a re-check changed: the status, findings gone and new."""
+    from reports.html import STATUS_LABELS
+
+    def where(finding: dict) -> str:
+        cell = f"{finding.get('sheet')}!{finding['cell']}" if finding.get("cell") else ""
+        return f"{finding.get('rule')} {cell}".strip()
+
+    def placed(document: dict) -> dict[tuple, str]:
+        keys = ("rule", "sheet", "cell", "indicator", "year")
+        return {tuple(f.get(k) for k in keys): where(f) for f in document.get("findings", [])}
+
+    old, new = placed(before), placed(after)
+    who = " ".join(str(x) for x in (row.district, f"{row.period}年" if row.period else None) if x)
+    head = f"第 {row.id} 号上传（{who or '单位未知'}，{row.original_name}）："
+    parts = []
+    was, now = str(before.get("status")), str(after.get("status"))
+    if was != now:
+        parts.append(f"{STATUS_LABELS.get(was, was)} → {STATUS_LABELS.get(now, now)}")
+    for label, keys, names in (("不再有", old.keys() - new.keys(), old),
+                               ("新增", new.keys() - old.keys(), new)):  # fmt: skip
+        if keys:
+            shown = sorted(names[key] for key in keys)
+            more = f" 等 {len(shown)} 条" if len(shown) > 5 else ""
+            parts.append(f"{label} {len(shown)} 条（{'、'.join(shown[:5])}{more}）")
+    return head + ("；".join(parts) if parts else "无变化")

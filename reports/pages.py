@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from indicators import load
 from reports import intake as uploads
+from reports.guards import size_in_words
 from reports.html import STATUS_LABELS
 from reports.reviewing import district_view, evaluation_view
 from reports.web import web_of
@@ -45,6 +46,8 @@ def home(request: Request):
         history=_by_period(rows),
         labels=STATUS_LABELS,
         board=_board(catalog, rows) if account.role == "reviewer" else None,
+        upload_limit=web.upload_limit(),
+        upload_limit_text=size_in_words(web.upload_limit()),
     )
 
 
@@ -163,6 +166,8 @@ def template(request: Request, district: str | None = None, year: int | None = N
     account = web.current(request)
     if account is None:
         return RedirectResponse("/login", status_code=303)
+    if year is not None and not 2000 <= year <= 2100:
+        return web.render("error.html", 400, message="填报年度应为四位年份，如 2025。")
     catalog = load(account.catalog).catalog
     chosen = account.district if account.role == "district" else catalog.district(district or "")
     if chosen is None:

@@ -170,16 +170,16 @@ class Store:
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         with self._migration_lock(), self.engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
-            if connection.dialect.name == "postgresql":
-                # held by this connection until it closes: a second instance waits here
-                connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
-                connection.commit()
             if sqlite:
                 # SQLite alters a table by copying it and dropping the old one, which enforced
                 # foreign keys forbid once other tables point at it; checked again afterwards.
                 connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 connection.commit()
             with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    # held until this transaction ends: a second instance waits here, then
+                    # finds the schema at head (PostgreSQL runs the DDL in the transaction)
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
             if sqlite:

@@ -123,6 +123,21 @@ def far_cells(folder: Path, loaded) -> Path:
     return path
 
 
+def far_cells_unprinted(folder: Path, loaded) -> Path:
+    """The same stray values in a district's own workbook, which has no page setup of its
+    own: the annotated copy sets one up from the cells that hold values."""
+    scratch = folder / ".far-cells"
+    scratch.mkdir(exist_ok=True)
+    workbook = openpyxl.load_workbook(far_cells(scratch, loaded))
+    for sheet in workbook.worksheets:
+        sheet.print_area = None
+        sheet._print_rows = None  # openpyxl's setter ignores None
+        sheet.sheet_properties.pageSetUpPr.fitToPage = False
+    target = folder / f"{DISTRICT}-{YEAR}-远处无打印设置.xlsx"
+    workbook.save(target)
+    return target
+
+
 def many_entries(folder: Path, loaded, count: int = 10_000) -> Path:
     extra = {f"xl/media/pad{i}.bin": b"" for i in range(count)}
     sheet = f'<worksheet xmlns="{SHEET_NS}"><sheetData/></worksheet>'.encode()
@@ -271,6 +286,13 @@ CASES = [
     Case("entity-bomb", entity_bomb, "unreadable", UNREADABLE, "XML 实体炸弹（DOCTYPE）"),
     Case("zip-bomb", zip_bomb, "unreadable", UNREADABLE, "解压后巨大的工作表 XML"),
     Case("far-cells", far_cells, "ok", frozenset(), "XFD1 与 A1048576 各有一个值"),
+    Case(
+        "far-cells-unprinted",
+        far_cells_unprinted,
+        "ok",
+        frozenset(),
+        "同上，工作簿没有自己的打印设置",
+    ),
     Case("many-entries", many_entries, "unreadable", UNREADABLE, "一万个 zip 部件"),
     Case("truncated", truncated, "unreadable", UNREADABLE, "只有一半的 xlsx"),
     Case("empty", empty, "unreadable", UNREADABLE, "0 字节"),

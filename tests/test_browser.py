@@ -97,3 +97,26 @@ def test_sign_in_upload_see_the_bad_cell_and_download(tmp_path, yantai, chromium
     assert page.locator("#history tbody tr").count() == 1
     assert outside == [] and blocked == []
     context.close()
+
+
+def test_the_upload_page_refuses_a_file_over_the_limit_before_sending_it(
+    tmp_path, chromium, live_server
+):
+    big = tmp_path / "太大的填报表.xlsx"
+    big.write_bytes(b"PK" + b"x" * (21 * 1024 * 1024))  # 21 MB against the 20 MB limit
+    page = chromium.new_page()
+    posted = []
+    page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+    page.goto(live_server + "/")
+    page.fill("#name", "zhifu")
+    page.fill("#password", "browser password")
+    page.click("#login")
+    page.wait_for_selector("#upload-form")
+    posted.clear()
+    page.set_input_files("#file", str(big))
+    page.click("#upload")
+    refused = page.locator("#upload-refused")
+    refused.wait_for(state="visible")
+    assert "超过 20 MB 的上限" in refused.inner_text() and "太大的填报表" in refused.inner_text()
+    assert posted == []  # nothing was sent
+    page.close()

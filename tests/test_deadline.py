@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,7 +20,7 @@ import pandas as pd
 import pytest
 
 from submissions.database import Store
-from tests.conftest import PASSWORD, ROOT, cell_of, district_file
+from tests.conftest import PASSWORD, ROOT, cell_of, district_file, postgres_database
 from tests.servers import ready, server_env, serving, start
 
 DISTRICTS = ("芝罘区", "福山区", "牟平区")
@@ -264,3 +267,134 @@ async def _quietly(work):
         return await work
     except httpx.HTTPError:  # the server was killed under it: expected
         return None
+
+
+@contextmanager
+def fresh_database(kind: str, folder: Path):
+    """A database nobody has migrated: a SQLite file in `folder`, or a new PostgreSQL schema."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'shared.db'}"
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_two_instances_start_together_on_a_fresh_database_and_share_uploads(
+    tmp_path, files_and_expected, kind
+):
+    """Started at the same moment (three times, each on a fresh database), both instances come
+    up; then uploads spread over the two are each checked as alone."""
+    files, expected = files_and_expected
+    for attempt in range(3):
+        folder = tmp_path / f"try{attempt}"
+        folder.mkdir()
+        with fresh_database(kind, folder) as url:
+            env = server_env(folder / "data", url)
+            servers = [start(env, log=folder / f"serve{n}.log") for n in range(2)]
+            try:
+                came_up = [ready(server) for server in servers]
+                said = [server.said() for server in servers]
+                assert came_up == [True, True], said
+                assert not any("already exists" in text for text in said), said
+                if attempt < 2:
+                    continue
+                store = Store(url, files=folder / "data" / "files")
+                tokens = accounts(store)
+                sent = [files[number % len(files)] for number in range(20)]
+                bases = [server.base for server in servers]
+                responses = asyncio.run(upload_all(bases, sent, tokens))
+                assert [r.status_code for r in responses] == [201] * len(sent)
+                listed = httpx.get(
+                    f"{bases[1]}/api/submissions",
+                    headers={"Authorization": f"Bearer {tokens['reviewer']}"},
+                ).json()
+                assert len(listed) == len(sent)
+                stored = [json.loads(store.stored(r.json()["id"]).document) for r in responses]
+                store.engine.dispose()
+            finally:
+                for server in servers:
+                    server.kill(signal.SIGTERM)
+        assert_each_checked_as_alone(stored, sent, expected)
+
+
+def test_recheck_says_what_changed_and_takes_up_unfinished_rows(tmp_path, yantai):
+    """An operator re-checks stored uploads: one whose stored result an older catalog made, one
+    a crash left unfinished (its process gone), one whose file has vanished."""
+    from reports.intake import intake
+
+    data = tmp_path / "data"
+    env = server_env(data)
+    store = data_store(data)
+    tokens = accounts(store)
+    assert tokens
+    account = store.account("district0")  # 芝罘区
+    clean = district_file(tmp_path, yantai, district="芝罘区").read_bytes()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VALIDATE_DATA_DIR", str(data))
+        older = intake(store, account, "芝罘区-2023.xlsx", clean)
+        unfinished = intake(store, account, "再次上传.xlsx", clean)
+        gone = intake(store, account, "文件丢失.xlsx", b"\x00 will vanish")
+    # as an older catalog had it: one more finding, an error
+    document = json.loads(older.document)
+    document["status"] = "error"
+    document["findings"].append({"rule": "value.max", "category": "range", "severity": "error",
+                                 "sheet": "指标填报", "cell": "F8", "message": "旧的"})  # fmt: skip
+    with store.engine.begin() as connection:
+        from sqlalchemy import text
+
+        connection.execute(
+            text("UPDATE submissions SET document = :d, status = 'error' WHERE id = :i"),
+            {"d": json.dumps(document, ensure_ascii=False), "i": older.id},
+        )
+        connection.execute(  # as if a process that no longer exists was checking it
+            text("UPDATE submissions SET checked_at = NULL, checker = :c WHERE id = :i"),
+            {"c": f"{socket.gethostname()[:60]}/4194999/1", "i": unfinished.id},
+        )
+    store.file_path(gone.sha256).unlink()
+    command = [sys.executable, str(ROOT / "validate.py"), "recheck", "--catalog", "yantai"]
+    done = subprocess.run(
+        [*command, "--unfinished"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"第 {unfinished.id} 号上传"), done.stdout
+    assert store.selected(unfinished=True) == []
+    done = subprocess.run(
+        [*command, "--district", "芝罘区"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 1, done.stderr  # the vanished file is unreadable now
+    said = {line.split(" 号上传")[0]: line for line in done.stdout.splitlines()}
+    assert "有错误 → 通过" in said[f"第 {older.id}"], done.stdout
+    assert "不再有 1 条（value.max 指标填报!F8）" in said[f"第 {older.id}"]
+    assert said[f"第 {unfinished.id}"].endswith("无变化")
+    vanished = json.loads(store.stored(gone.id).document)
+    assert "原文件已不在存储目录中" in vanished["findings"][0]["message"]
+    assert "Traceback" not in done.stderr
+
+
+def test_a_check_is_taken_over_only_from_a_process_that_is_gone(tmp_path, yantai):
+    import datetime
+
+    from reports.intake import abandoned, intake, this_process
+
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    here = socket.gethostname()[:60]
+    assert not abandoned(this_process(), now, stale=600)
+    assert abandoned(f"{here}/4194999/1", now, stale=600)  # no such process here
+    assert abandoned(None, now, stale=600)
+    assert not abandoned("elsewhere/12/34", now, stale=600)  # another host, claimed just now
+    assert abandoned("elsewhere/12/34", now - datetime.timedelta(hours=1), stale=600)
+    # two processes taking over one row at once: one of them gets it
+    store = data_store(tmp_path / "data")
+    accounts(store)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VALIDATE_DATA_DIR", str(tmp_path / "data"))
+        row = intake(store, store.account("district0"), "a.xlsx", b"\x00")
+    with store.engine.begin() as connection:
+        from sqlalchemy import text
+
+        connection.execute(text("UPDATE submissions SET checked_at = NULL, checker = 'x/1/1'"))
+    first, second = store.stored(row.id), store.stored(row.id)
+    assert [store.claim(first, "one/1/1"), store.claim(second, "two/2/2")] == [True, False]

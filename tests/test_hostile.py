@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import openpyxl
 import pytest
 
 from expectations import validate
@@ -123,3 +124,29 @@ def test_batch_skips_pipes_and_links_out_and_reads_everything_else(tmp_path, yan
     assert again.returncode == 1 and "沿用上次读取的结果" in again.stderr
     # the link and its target are two submissions of the same content, each under its own name
     assert json.loads(report.read_text()) == document
+
+
+def test_the_annotated_copy_of_far_cells_is_written_within_the_limits(tmp_path, yantai):
+    """Writing is bounded as reading is: the copy of a workbook with values in XFD1 and
+    A1048576 and no page setup of its own is written by a child within the memory limit (it
+    took 950 MB and was stopped when every position of the grid was visited)."""
+    from reports.annotate import write_annotated
+    from submissions.isolation import Pool
+    from submissions.limits import Limits
+    from submissions.paper import has_own_printing
+    from tests.hostile import far_cells_unprinted
+
+    path = far_cells_unprinted(tmp_path, yantai)
+    assert not any(map(has_own_printing, openpyxl.load_workbook(path).worksheets))
+    (result,) = _check([path], yantai)
+    outcome = validate([result.submission], yantai)
+    pool = Pool(Limits(memory=400 * 1024 * 1024, wall_seconds=120, cpu_seconds=120), size=1)
+    try:  # a third of the memory the grid walk needed, time to spare on a busy machine
+        sources = {result.submission.file: path}
+        written = write_annotated(outcome, tmp_path / "annotated", sources, pool=pool)
+    finally:
+        pool.close()
+    assert len(written) == 1
+
+    sheet = openpyxl.load_workbook(written[0])["指标填报"]
+    assert sheet.print_area is not None

@@ -43,4 +43,20 @@
     control.addEventListener("input", apply);
     control.addEventListener("change", apply);
   });
+  // A file over the upload limit is refused here, before it is sent, with the limit in words.
+  var upload = document.getElementById("upload-form");
+  if (upload) {
+    var input = upload.querySelector("input[type=file][data-max-bytes]");
+    var refused = document.getElementById("upload-refused");
+    upload.addEventListener("submit", function (event) {
+      var limit = parseInt(input.getAttribute("data-max-bytes"), 10);
+      var file = input.files && input.files[0];
+      if (!file || !limit || file.size <= limit) return;
+      event.preventDefault();
+      refused.textContent = "文件“" + file.name + "”有 " + (file.size / 1048576).toFixed(1) +
+        " MB，超过 " + input.getAttribute("data-limit-text") + " 的上限，没有上传。" +
+        "请删去与填报无关的工作表、图片后另存，再上传。";
+      refused.hidden = false;
+    });
+  }
 })();
