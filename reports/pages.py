@@ -19,7 +19,7 @@ from reports import intake as uploads
 from reports.guards import size_in_words
 from reports.html import STATUS_LABELS
 from reports.reviewing import district_view, evaluation_view
-from reports.web import web_of
+from reports.web import AFTER_UPLOAD, web_of
 from submissions import Finding
 from submissions.database import Store, StoredSubmission, document_of
 
@@ -62,7 +62,7 @@ async def upload(request: Request, file: UploadFile, token: str = Form("")):
     row = await run_in_threadpool(
         uploads.intake, web.store, account, file.filename or "upload", content
     )
-    return RedirectResponse(f"/submissions/{row.id}", status_code=303)
+    return RedirectResponse(f"/submissions/{row.id}", status_code=303, headers=AFTER_UPLOAD)
 
 
 @router.get("/evaluation", response_class=HTMLResponse)

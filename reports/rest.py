@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from reports import intake as uploads
-from reports.web import web_of
+from reports.web import AFTER_UPLOAD, web_of
 from submissions.database import document_of
 
 router = APIRouter(prefix="/api")
@@ -24,7 +24,7 @@ async def api_upload(request: Request, file: UploadFile, catalog: str | None = F
     row = await run_in_threadpool(
         uploads.intake, web.store, account, file.filename or "upload", content
     )
-    return JSONResponse(document_of(row), status_code=201)
+    return JSONResponse(document_of(row), status_code=201, headers=AFTER_UPLOAD)
 
 
 @router.get("/submissions/{submission_id}")

@@ -117,20 +117,33 @@ def reported_by_file(table: pd.DataFrame | None, submissions) -> dict[str, list[
     return found
 
 
-def earlier_reports(store: Store, catalog_id: str, district: str, year: int) -> pd.DataFrame:
-    """What `district` reported in its latest readable upload of each period before `year`."""
+def earlier_reports(
+    store: Store, catalog_id: str, wanted: list[tuple[str, int]]
+) -> dict[tuple[str, int], pd.DataFrame]:
+    """For each (district, year) wanted: what the district reported in its latest readable
+    upload of each period before that year. Two queries for all of them (a pass of twenty
+    uploads asked twenty times)."""
     import pandas as pd
 
-    rows = [r for r in store.district_submissions(catalog_id, district) if r.status != "unreadable"]
-    earlier = [
-        (period, row)
-        for (_district, period), row in latest_by_period(rows).items()
-        if period is not None and period < year
-    ]
-    pages = store.pages([row.id for _period, row in earlier])
-    records = []
-    for period, row in earlier:
-        for record in json.loads(pages[row.id]).get("reported", []):
-            file = f"{row.original_name}（第{row.id}号上传）"
-            records.append({**record, "file": file, "district": district, "report_year": period})
-    return pd.DataFrame(records, columns=HISTORY_COLUMNS)
+    districts = sorted({district for district, _year in wanted})
+    latest_year = max((year for _district, year in wanted), default=0)
+    rows = store.district_submissions(catalog_id, districts, before=latest_year)
+    latest = {key: row for key, row in latest_by_period(rows).items() if key[1] is not None}
+    pages = store.pages([row.id for row in latest.values()])
+    records: dict[tuple[str, int], list[dict]] = {}
+    for (district, period), row in latest.items():
+        file = f"{row.original_name}（第{row.id}号上传）"
+        records[(district, period)] = [
+            {**record, "file": file, "district": district, "report_year": period}
+            for record in json.loads(pages[row.id]).get("reported", [])
+        ]
+    found = {}
+    for district, year in wanted:
+        mine = [
+            record
+            for (own, period), kept in records.items()
+            if own == district and period < year
+            for record in kept
+        ]
+        found[(district, year)] = pd.DataFrame(mine, columns=HISTORY_COLUMNS)
+    return found

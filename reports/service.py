@@ -12,13 +12,14 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from indicators import CatalogError
 from reports import pages, rest, signin
 from reports.guards import SecurityHeaders, TooLarge, UploadGuard
-from reports.intake import BatchValidator, Recovery, batch_validator, intake
+from reports.intake import BatchValidator, Recovery, batch_validator, intake, warm_up
 from reports.web import NoFile, Web
 from submissions.database import Store
 from submissions.finding import CannotContinue
@@ -38,6 +39,11 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
+        # connections are accepted once this is done: the first uploads are served warm
+        try:
+            await run_in_threadpool(warm_up, store)
+        except Exception:  # a slower first upload, not a service that does not start
+            LOG.exception("预热失败")
         # uploads whose check a crash interrupted are checked again, here and from now on
         recovery = Recovery(store, stale=max(600.0, 4 * Limits.from_environment().wall_seconds))
         recovery.start()

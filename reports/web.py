@@ -13,6 +13,11 @@ from reports.html import environment
 from submissions.database import Account, Store
 from submissions.settings import Settings
 
+# An upload's answer closes its connection. With several workers, whichever accepts a
+# connection serves every request on it: 20 keep-alive clients all landed on one worker of
+# two, and the other stood idle. A new connection per upload is spread by the kernel.
+AFTER_UPLOAD = {"connection": "close"}
+
 
 class NoFile(Exception):
     """An upload form or request that came without a file."""

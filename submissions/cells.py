@@ -323,8 +323,9 @@ def _formulas_and_errors(opened: OpenedFile, collected: Collected) -> None:
 def _percent_formatted(opened: OpenedFile, collected: Collected, catalog: Catalog) -> None:
     """A cell formatted as 0% shows 62% but stores 0.62: read it as the 62 the district sees.
 
-    Decided from the workbook's own styles: which cell styles show a percent (styles.xml),
-    then, only if some do, the style of each suspect cell (a percent indicator's number in
+    Decided from the workbook's own styles, only where there is a suspect cell (a percent
+    indicator's number in (0, 1.5]): which cell styles show a percent (styles.xml), then, only
+    if some do, the style of each suspect cell (a percent indicator's number in
     (0, 1.5]) from its sheet's XML, streamed. No second reading of the workbook: that cost
     34 s and 760 MB on a 375,000-row file, and was skipped above 20 MB, so the answer
     depended on the file's size."""
@@ -333,9 +334,6 @@ def _percent_formatted(opened: OpenedFile, collected: Collected, catalog: Catalo
     percent_codes = {i.code for i in catalog.indicators if i.kind == "percent"}
     if not percent_codes:
         return
-    styles = percent_styles(opened.content, opened.facts.styles)
-    if not styles:
-        return  # no style shows a percent: nothing to look up (about a millisecond)
     suspects: dict[str, dict[tuple[int, int], list[tuple[list, int]]]] = {}
     for i, code in enumerate(collected.indicator):
         if code in percent_codes and _fraction(collected.raw[i]):
@@ -359,6 +357,11 @@ def _percent_formatted(opened: OpenedFile, collected: Collected, catalog: Catalo
         by_place = suspects.setdefault(chunk["sheet_name"], {})
         for i in positions[fraction[codes]].tolist():
             by_place.setdefault((int(chunk["row"][i]), col), []).append((chunk["raw"], i))
+    if not any(suspects.values()):
+        return  # no percent typed as a fraction: the styles need not be read (a millisecond)
+    styles = percent_styles(opened.content, opened.facts.styles)
+    if not styles:
+        return  # no style shows a percent: nothing to look up
     for sheet, by_place in suspects.items():
         part = opened.facts.parts.get(sheet)
         if part is None:

@@ -446,18 +446,30 @@ class Store:
         with self.session() as session:
             return list(session.scalars(query.order_by(StoredSubmission.id)))
 
-    def district_submissions(self, catalog: str, district: str) -> list[StoredSubmission]:
-        """Every upload of one district, in upload order (whoever uploaded it), without its
-        document and page (`pages` reads those wanted: a district that uploaded fifty times
-        had all fifty pages read for every new upload)."""
+    def district_submissions(
+        self, catalog: str, districts: list[str], before: int | None = None
+    ) -> list[StoredSubmission]:
+        """Every readable upload of these districts (of periods before `before`, if given), in
+        upload order (whoever uploaded it), without its document and page (`pages` reads those
+        wanted: a district that uploaded fifty times had all fifty pages read for every new
+        upload)."""
         query = (
             select(StoredSubmission)
             .options(defer(StoredSubmission.document, raiseload=True),
                      defer(StoredSubmission.page, raiseload=True))
-            .where(StoredSubmission.catalog == catalog, StoredSubmission.district == district)
+            .where(StoredSubmission.catalog == catalog,
+                   StoredSubmission.district.in_(districts),
+                   StoredSubmission.status != "unreadable")
         )  # fmt: skip
+        if before is not None:
+            query = query.where(StoredSubmission.period < before)
         with self.session() as session:
             return list(session.scalars(query.order_by(StoredSubmission.id)))
+
+    def catalogs_in_use(self) -> list[str]:
+        """The catalogs some account reports to or reviews."""
+        with self.session() as session:
+            return sorted(session.scalars(select(Account.catalog).distinct()))
 
     def stored(self, submission_id: int) -> StoredSubmission | None:
         """A row whoever may see it (operators and the service's own re-checks)."""

@@ -82,7 +82,7 @@ def read_submissions(
         for position, raw in enumerate(paths)
     ]
     read: dict[int, object] = {}
-    pending = _chunks(items)
+    pending = _chunks(items, pool.size)
     pickled = pickle.dumps(catalog)
     while pending:
         jobs = [Job(read_chunk, ([items[i] for i in chunk], pickled, options)) for chunk in pending]
@@ -163,7 +163,11 @@ class Reading:
         return self._outcome["submissions"]
 
 
-def _chunks(items: list[tuple[Path, str, str | None]]) -> list[list[int]]:
+def _chunks(items: list[tuple[Path, str, str | None]], children: int = 1) -> list[list[int]]:
+    """Files in chunks a child reads in one go: at most CHUNK_FILES files and CHUNK_BYTES, and
+    few enough files each that every one of `children` gets some (the service's pass of ten
+    small uploads was one chunk, read by one child while the other waited)."""
+    per_chunk = min(CHUNK_FILES, max(1, -(-len(items) // max(1, children))))
     chunks: list[list[int]] = []
     size = 0
     for position, (path, _shown, _fallback) in enumerate(items):
@@ -171,7 +175,7 @@ def _chunks(items: list[tuple[Path, str, str | None]]) -> list[list[int]]:
             length = path.stat().st_size
         except OSError:
             length = 0
-        if not chunks or len(chunks[-1]) >= CHUNK_FILES or size + length > CHUNK_BYTES:
+        if not chunks or len(chunks[-1]) >= per_chunk or size + length > CHUNK_BYTES:
             chunks.append([])
             size = 0
         chunks[-1].append(position)
