@@ -4,6 +4,7 @@ an interrupted check is taken up again from the stored bytes."""
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import logging
 import queue
@@ -250,6 +251,11 @@ def warm_up(store: Store) -> None:
         ]
         for future in [validator.submit(upload) for upload in uploads]:
             future.result()
+    # What is loaded by now (pandas, pandera, the catalogs) lives as long as the process: kept
+    # out of the garbage collector's full passes, which otherwise walk it all, every time,
+    # while the uploads of that moment wait.
+    gc.collect()
+    gc.freeze()
 
 
 _VALIDATOR: BatchValidator | None = None
