@@ -584,22 +584,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from reports.service.app import serve
 
-    uvicorn.run(
-        "reports.service:app_from_environment",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        access_log=args.access_log,
-    )
+    serve(args.host, args.port, workers=args.workers, access_log=args.access_log)
     return EXIT_OK
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from submissions.database import Store
+    from reports.service.store import Store
 
     store = Store()
     store.migrate()
@@ -651,8 +643,8 @@ def cmd_users(args: argparse.Namespace) -> int:
 def cmd_recheck(args: argparse.Namespace) -> int:
     """Stored uploads checked again from their kept bytes; one line per upload on what changed.
     An unfinished upload another live process is checking is left to it."""
-    from reports.intake import abandoned, change_summary, recheck, this_process
-    from submissions.database import Store
+    from reports.service.intake import abandoned, change_summary, recheck, this_process
+    from reports.service.store import Store
 
     store = Store()
     store.migrate()

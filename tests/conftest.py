@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from expectations import validate
 from indicators import load
+from reports.service.store import Store
 from submissions import read_submission
-from submissions.database import Store
 from submissions.samples import plausible_values
 from submissions.template import template_cell, write_template
 

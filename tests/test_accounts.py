@@ -128,12 +128,13 @@ def test_upgrade_keeps_the_token_an_account_had(tmp_path):
     from alembic.config import Config
     from sqlalchemy import text
 
-    import submissions
-    from submissions.database import Store
+    import reports.service.store
+    from reports.service.store import Store
 
     store = Store(f"sqlite:///{tmp_path / 'old.db'}", files=tmp_path / "files")
     config = Config()
-    config.set_main_option("script_location", str(Path(submissions.__file__).parent / "migrations"))
+    migrations = Path(reports.service.store.__file__).parent / "migrations"
+    config.set_main_option("script_location", str(migrations))
     with store.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0001")

@@ -11,7 +11,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from reports import pages, rest, signin
+from reports.service import api, auth, views
 from tests.conftest import bearer, csrf_of, district_file, serving, signed_in
 
 BAD_IDS = ["99999999999999999999", "9223372036854775808", "2147483648", "-1", "0", "abc",
@@ -28,7 +28,7 @@ ENGLISH = re.compile(
 
 
 def _routes():
-    for router in (signin.router, pages.router, rest.router):
+    for router in (auth.router, *views.ROUTERS, api.router):
         yield from router.routes
 
 

@@ -51,7 +51,7 @@ def test_pages_work_offline_with_no_requests(tmp_path, yantai, chromium):
 @pytest.fixture
 def live_server(tmp_path, monkeypatch):
     from reports.service import create_app
-    from submissions.database import Store
+    from reports.service.store import Store
 
     monkeypatch.setenv("VALIDATE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("VALIDATE_SECRET_KEY", "browser-test")

@@ -19,7 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from submissions.database import Store
+from reports.service.store import Store
 from tests.conftest import PASSWORD, ROOT, cell_of, district_file, postgres_database
 from tests.servers import ready, server_env, serving, start
 
@@ -322,7 +322,7 @@ def test_two_instances_start_together_on_a_fresh_database_and_share_uploads(
 def test_recheck_says_what_changed_and_takes_up_unfinished_rows(tmp_path, yantai):
     """An operator re-checks stored uploads: one whose stored result an older catalog made, one
     a crash left unfinished (its process gone), one whose file has vanished."""
-    from reports.intake import intake
+    from reports.service.intake import intake
 
     data = tmp_path / "data"
     env = server_env(data)
@@ -377,7 +377,7 @@ def test_recheck_says_what_changed_and_takes_up_unfinished_rows(tmp_path, yantai
 def test_a_check_is_taken_over_only_from_a_process_that_is_gone(tmp_path, yantai):
     import datetime
 
-    from reports.intake import abandoned, intake, this_process
+    from reports.service.intake import abandoned, intake, this_process
 
     now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     here = socket.gethostname()[:60]

@@ -40,3 +40,20 @@ def test_every_module_opens_with_a_docstring():
             text = source.read_text(encoding="utf-8").lstrip()
             assert text.startswith('"""'), source
     assert (ROOT / "validate.py").read_text(encoding="utf-8").startswith('"""')
+
+
+WEB_AND_SQL = r"^\s*(import|from)\s+(fastapi|starlette|sqlalchemy|alembic|uvicorn)\b"
+
+
+def test_only_the_service_imports_the_web_and_sql_libraries():
+    """FastAPI, Starlette, uvicorn, SQLAlchemy and Alembic belong to reports/service/; the
+    command line calls into it (serve, users, recheck) and imports none of them itself."""
+    service = ROOT / "reports" / "service"
+    for folder in ["indicators", "submissions", "expectations", "reports"]:
+        for source in (ROOT / folder).rglob("*.py"):
+            if source.is_relative_to(service):
+                continue
+            text = source.read_text(encoding="utf-8")
+            assert not re.search(WEB_AND_SQL, text, re.MULTILINE), source
+    command_line = (ROOT / "validate.py").read_text(encoding="utf-8")
+    assert not re.search(WEB_AND_SQL, command_line, re.MULTILINE)

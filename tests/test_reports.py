@@ -213,7 +213,7 @@ def test_findings_lists_share_one_layout(tmp_path, outcome_and_paths):
 
     from reports.annotate import FINDINGS_SHEET
     from reports.csv_report import HEADER, write_csv
-    from reports.pages import _csv
+    from reports.service.views.submission import _csv
 
     outcome, paths, _cells = outcome_and_paths
     write_csv(outcome, tmp_path / "f.csv")

@@ -9,7 +9,7 @@ import sys
 import openpyxl
 from fastapi.testclient import TestClient
 
-from submissions.database import Store
+from reports.service.store import Store
 from tests.conftest import (
     PASSWORD,
     ROOT,
@@ -159,12 +159,12 @@ def test_reviewer_sees_every_district_and_who_has_not_submitted(tmp_path, servic
 
 def test_an_internal_error_is_a_plain_chinese_page(service, monkeypatch):
     app, _store, _names, tokens = service
-    import reports.intake
+    import reports.service.intake
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(reports.intake, "intake", broken)
+    monkeypatch.setattr(reports.service.intake, "intake", broken)
     client = TestClient(app, raise_server_exceptions=False)
     response = post_file(client, "/api/submissions", tokens["zf"], b"x")
     assert (
@@ -180,7 +180,7 @@ def test_passwords_are_hashed_with_argon2(service):
     assert account.password_hash.startswith("$argon2") and PASSWORD not in account.password_hash
     from sqlalchemy import select
 
-    from submissions.database import ApiToken
+    from reports.service.store import ApiToken
 
     with store.session() as session:
         kept = list(session.scalars(select(ApiToken.token_hash)))

@@ -48,7 +48,7 @@ def test_an_upload_that_kills_its_reader_is_stored_unreadable(
 def test_the_row_exists_before_parsing(tmp_path, service, yantai, monkeypatch):
     """If validation fails the upload is still on record, unreadable, saying why."""
     app, store, names, tokens = service
-    import reports.service
+    import reports.service.intake
 
     seen = []
 
@@ -57,7 +57,7 @@ def test_the_row_exists_before_parsing(tmp_path, service, yantai, monkeypatch):
         seen.append([(row.status, row.sha256) for row in rows])
         raise RuntimeError("validation bug")
 
-    monkeypatch.setattr(reports.service.BatchValidator, "check", failing_check)
+    monkeypatch.setattr(reports.service.intake.BatchValidator, "check", failing_check)
     content = far_cells(tmp_path, yantai).read_bytes()
     document = post_file(TestClient(app), "/api/submissions", tokens["zf"], content).json()
     assert seen == [[("unreadable", hashlib.sha256(content).hexdigest())]]

@@ -1,4 +1,5 @@
-"""Signing in and out: sessions kept on the server, wrong passwords throttled."""
+"""Signing in and out: sessions kept on the server, wrong passwords throttled; who is asking, as
+the dependencies every route declares (`signed_in`, `reviewer`, `token_holder`, `viewer`)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import datetime
 import logging
 import os
 import secrets
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from reports.web import web_of
-from submissions.database import Store
+from reports.service.store import Account, Store
+from reports.service.web import web_of
 from submissions.settings import Settings
 
 LOG = logging.getLogger("validate.service")
@@ -20,6 +22,61 @@ SESSION_LIFETIME = datetime.timedelta(hours=8)
 FAILURES_ALLOWED, FAILURE_WINDOW = 5, datetime.timedelta(minutes=1)
 
 router = APIRouter()
+
+
+class SignInNeeded(Exception):
+    """A page asked for without a valid session: answered with the sign-in page (303)."""
+
+
+class TokenNeeded(Exception):
+    """An API call without a valid token: answered 401 with a Chinese `error`."""
+
+
+class NotAllowed(Exception):
+    """Signed in, but this is not the account's to do: answered 403 with `message`."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def signed_in(request: Request) -> Account:
+    """The account of the browser's session (a page's dependency)."""
+    account = web_of(request).current(request)
+    if account is None:
+        raise SignInNeeded
+    return account
+
+
+SignedIn = Annotated[Account, Depends(signed_in)]
+
+
+def reviewer(account: SignedIn) -> Account:
+    """A signed-in reviewer (the city's pages)."""
+    if account.role != "reviewer":
+        raise NotAllowed("这个页面只对审核人开放。")
+    return account
+
+
+def token_holder(request: Request) -> Account:
+    """The account of the request's API token (an API route's dependency)."""
+    account = web_of(request).bearer(request)
+    if account is None:
+        raise TokenNeeded
+    return account
+
+
+def viewer(request: Request) -> Account | None:
+    """Whoever asks for a download, by session or by token; None for nobody (the routes
+    answer 404 then, as for a submission the account may not see)."""
+    web = web_of(request)
+    return web.current(request) or web.bearer(request)
+
+
+# What a route declares of who is asking (FastAPI resolves them before the route runs).
+Reviewer = Annotated[Account, Depends(reviewer)]
+TokenHolder = Annotated[Account, Depends(token_holder)]
+Viewer = Annotated[Account | None, Depends(viewer)]
 
 
 def secret_key(config: Settings) -> str:

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from submissions.database import Base
+from reports.service.store import Base
 
 target_metadata = Base.metadata
 connection = context.config.attributes.get("connection")

@@ -1,8 +1,4 @@
-"""The service: district staff upload and see their report, reviewers see everyone.
-
-The app is put together here (settings, middleware, error pages); its parts are
-reports/web.py (what routes share), signin.py, pages.py, rest.py (the JSON API) and
-intake.py (keeping, reading and validating uploads)."""
+"""The service put together: settings, middleware, the routers, one answer for every error."""
 
 from __future__ import annotations
 
@@ -12,23 +8,23 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from indicators import CatalogError
-from reports import pages, rest, signin
-from reports.guards import SecurityHeaders, TooLarge, UploadGuard
-from reports.intake import BatchValidator, Recovery, batch_validator, intake, warm_up
-from reports.web import NoFile, Web
-from submissions.database import Store
+from reports.service import api, auth, views
+from reports.service.auth import NotAllowed, SignInNeeded, TokenNeeded
+from reports.service.guards import SecurityHeaders, TooLarge, UploadGuard
+from reports.service.intake import Recovery, warm_up
+from reports.service.store import Store
+from reports.service.web import NoFile, Web
 from submissions.finding import CannotContinue
 from submissions.limits import Limits
 from submissions.settings import Settings, settings
 
 LOG = logging.getLogger("validate.service")
-
-__all__ = ["BatchValidator", "app_from_environment", "batch_validator", "create_app", "intake"]
 
 
 def create_app(store: Store | None = None, config: Settings | None = None) -> FastAPI:
@@ -61,11 +57,11 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
     app.add_middleware(UploadGuard, limit=web.upload_limit, account_of=web.account_of)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=signin.secret_key(config),
+        secret_key=auth.secret_key(config),
         session_cookie="validate_session",
         same_site="lax",
         https_only=config.https,
-        max_age=int(signin.SESSION_LIFETIME.total_seconds()),
+        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
     )
     app.add_middleware(SecurityHeaders, scripts=[web.templates.get_template("_script.js").render()])
 
@@ -77,6 +73,18 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
     @app.exception_handler(TooLarge)
     async def too_large(request: Request, exc: TooLarge):
         return web.too_large_response(request)
+
+    @app.exception_handler(SignInNeeded)
+    async def sign_in_first(request: Request, exc: SignInNeeded):
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(TokenNeeded)
+    async def token_first(request: Request, exc: TokenNeeded):
+        return JSONResponse({"error": "需要有效的 API 令牌"}, status_code=401)
+
+    @app.exception_handler(NotAllowed)
+    async def not_allowed(request: Request, exc: NotAllowed):
+        return web.refusal(request, 403, exc.message)
 
     @app.exception_handler(NoFile)
     async def no_file(request: Request, exc: NoFile):
@@ -99,7 +107,7 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
             response.headers.update(exc.headers)
         return response
 
-    for router in (signin.router, pages.router, rest.router):
+    for router in (auth.router, *views.ROUTERS, api.router):
         app.include_router(router)
     return app
 
@@ -141,3 +149,18 @@ def app_from_environment() -> FastAPI:
         return create_app()
     except (CatalogError, CannotContinue) as exc:  # the worker does not start: one line
         raise SystemExit(str(exc)) from exc
+
+
+def serve(host: str, port: int, workers: int = 1, access_log: bool = False) -> None:
+    """`validate.py serve`: uvicorn with this app, a fresh one in each worker process."""
+    import uvicorn
+
+    uvicorn.run(
+        "reports.service.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=access_log,
+    )

@@ -14,7 +14,7 @@ from reports.html import progress_chart
 if TYPE_CHECKING:
     import pandas as pd
 
-    from submissions.database import Account, Store, StoredSubmission
+    from reports.service.store import Account, Store, StoredSubmission
 
 
 def latest_by_period(rows: list[StoredSubmission]) -> dict[tuple, StoredSubmission]:

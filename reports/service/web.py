@@ -8,10 +8,12 @@ from fastapi import Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import Headers
 
-from reports.guards import TooLarge, too_large_message
 from reports.html import environment
-from submissions.database import Account, Store
+from reports.service.guards import TooLarge, too_large_message
+from reports.service.store import Account, Store
 from submissions.settings import Settings
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # An upload's answer closes its connection. With several workers, whichever accepts a
 # connection serves every request on it: 20 keep-alive clients all landed on one worker of

@@ -6,9 +6,10 @@ from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from reports import intake as uploads
-from reports.web import AFTER_UPLOAD, web_of
-from submissions.database import document_of
+from reports.service import intake as uploads
+from reports.service.auth import TokenHolder
+from reports.service.store import document_of
+from reports.service.web import AFTER_UPLOAD, web_of
 
 router = APIRouter(prefix="/api")
 
@@ -28,23 +29,15 @@ async def api_upload(request: Request, file: UploadFile, catalog: str | None = F
 
 
 @router.get("/submissions/{submission_id}")
-def api_get(request: Request, submission_id: int):
-    web = web_of(request)
-    account = web.bearer(request)
-    if account is None:
-        return JSONResponse({"error": "需要有效的 API 令牌"}, status_code=401)
-    row = web.store.submission(submission_id, account)
+def api_get(request: Request, submission_id: int, account: TokenHolder):
+    row = web_of(request).store.submission(submission_id, account)
     if row is None:
         return JSONResponse({"error": "没有这份填报"}, status_code=404)
     return JSONResponse(document_of(row))
 
 
 @router.get("/submissions")
-def api_list(request: Request):
-    web = web_of(request)
-    account = web.bearer(request)
-    if account is None:
-        return JSONResponse({"error": "需要有效的 API 令牌"}, status_code=401)
+def api_list(request: Request, account: TokenHolder):
     return JSONResponse(
         [
             {
@@ -55,6 +48,6 @@ def api_list(request: Request):
                 "file": row.original_name,
                 "uploaded_at": row.uploaded_at.isoformat(timespec="seconds"),
             }
-            for row in web.store.submissions(account)
+            for row in web_of(request).store.submissions(account)
         ]
     )

@@ -22,9 +22,9 @@ from expectations import Result, validate
 from indicators import LoadedCatalog, load
 from reports.html import submission_page, values_by_file
 from reports.json_report import submission_document
-from reports.reviewing import earlier_reports, reported_by_file
+from reports.service.reviewing import earlier_reports, reported_by_file
+from reports.service.store import Account, Store, StoredSubmission
 from submissions import Finding, read_submissions
-from submissions.database import Account, Store, StoredSubmission
 
 LOG = logging.getLogger("validate.service")
 
