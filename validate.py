@@ -451,7 +451,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     reading = Reading(files, loaded.catalog, progress=_progress(len(files)), limits=_limits())
     from expectations import validate
-    from reports.evaluation import evaluate, evaluation_document, evaluation_text
+    from expectations.evaluation import evaluate
+    from reports.evaluation_report import evaluation_document, evaluation_text
 
     outcome = validate(reading.result(), loaded)
     evaluation = evaluate(outcome, args.year)

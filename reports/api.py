@@ -10,7 +10,7 @@ from indicators import LoadedCatalog, load
 
 if TYPE_CHECKING:
     from expectations.engine import Outcome
-    from reports.evaluation import Evaluation
+    from expectations.evaluation import Evaluation
 
 
 def load_catalog(id_or_path: str | Path) -> LoadedCatalog:
@@ -48,7 +48,7 @@ def evaluate_files(
     paths: Iterable[str | Path], catalog: str | Path | LoadedCatalog, year: int | None = None
 ) -> Evaluation:
     """The end-of-period evaluation of the files, as `validate.py evaluate` makes it."""
-    from reports.evaluation import evaluate
+    from expectations.evaluation import evaluate
 
     return evaluate(check_files(paths, catalog), year)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from reports.evaluation import (
+from expectations.evaluation import (
     MET,
     NO_DATA,
     NOT_JUDGED,
@@ -16,10 +16,8 @@ from reports.evaluation import (
     WRONG,
     Evaluation,
     IndicatorEvaluation,
-    progress_text,
-    shown,
-    target_label,
 )
+from reports.evaluation_report import progress_text, shown, target_label
 from reports.html import environment
 from submissions.output import write_text
 

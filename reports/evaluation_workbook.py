@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.evaluation import (
-    MET,
-    NO_DATA,
-    STANDING_LABELS,
-    UNMET,
-    WRONG,
-    Evaluation,
-    progress_text,
-    target_label,
-)
+from expectations.evaluation import MET, NO_DATA, STANDING_LABELS, UNMET, WRONG, Evaluation
+from reports.evaluation_report import progress_text, target_label
 from submissions.output import replaced_path
 from submissions.paper import PrintedTable, set_up_printing
 

@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 from bs4 import BeautifulSoup
 
-from reports.evaluation import evaluate, evaluation_document
+from expectations.evaluation import evaluate
+from reports.evaluation_report import evaluation_document
 from reports.html import write_html
 from tests.conftest import cell_of, district_file, run, to_pdf
 from tests.test_cli import cli

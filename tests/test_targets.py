@@ -7,9 +7,9 @@ import openpyxl
 import pytest
 import xlwt
 
+from expectations.evaluation import evaluate
 from indicators import load
 from indicators.catalog import lint_catalog
-from reports.evaluation import evaluate
 from submissions.samples import plausible_values
 from submissions.template import NOT_ASKED_COLOR, SHEET, columns_for, write_template
 from tests.conftest import pairs, rules_hit, run

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from expectations.evaluation import evaluate
 from expectations.rules.revision import HISTORY_COLUMNS, REPORTED_FROM, reported_values
 from indicators import load
-from reports.evaluation import evaluate, target_label
 from reports.evaluation_page import evaluation_page
+from reports.evaluation_report import target_label
 from reports.html import progress_chart
 
 if TYPE_CHECKING:
