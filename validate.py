@@ -196,9 +196,10 @@ def cmd_catalog(args: argparse.Namespace) -> int:
                     f"  {ind.code:<40} {ind.name}（{ind.unit or '—'}） {ind.target_summary}  {attr}"
                 )
         return EXIT_OK
-    from indicators.sources import source_problems, sources_folder
+    from indicators.sources import source_problems
+    from submissions.settings import settings
 
-    folder = Path(args.sources) if args.sources else sources_folder()
+    folder = Path(args.sources) if args.sources else settings().seeds_dir
     if args.sources and not folder.is_dir():
         raise UsageError(f"规划原文目录不存在：{folder}")
     if not folder.is_dir():
@@ -234,16 +235,15 @@ def cmd_draft(args: argparse.Namespace) -> int:
     from indicators.drafting import draft
     from indicators.model import Catalog
     from indicators.plans import Plan, read_plan
-    from submissions.isolation import Failure, Job, Pool
-    from submissions.limits import Limits
     from submissions.output import write_text
+    from submissions.reading.isolation import Failure, Job, Pool
 
     if not re.fullmatch(r"[a-z][a-z0-9_]*", args.catalog_id):
         raise UsageError(f"ID “{args.catalog_id}”只能用小写字母、数字和下划线，并以字母开头")
     plan_path = Path(args.plan)
     if not plan_path.is_file():
         raise UsageError(f"找不到规划文件：{plan_path}")
-    pool = Pool(Limits.from_environment(), size=1)
+    pool = Pool(_limits(), size=1)
     try:
         [plan] = pool.run([Job(read_plan, (plan_path,))])
     finally:
@@ -372,8 +372,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         if path.is_dir():
             raise UsageError(f"{path} 是目录；校验目录请用 validate.py batch")
     _check_outputs(args)
-    from submissions.dispatch import Reading
-    from submissions.isolation import shared_pool
+    from submissions.reading.dispatch import Reading
+    from submissions.reading.isolation import shared_pool
 
     # A reading child starts first; the file is sent to it as soon as the catalog is loaded,
     # and it parses while pandas and pandera are imported here.
@@ -392,10 +392,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _limits():
-    from submissions.limits import Limits
+    from submissions.settings import settings
 
     try:
-        return Limits.from_environment()
+        return settings().limits
     except CannotContinue as exc:
         raise UsageError(str(exc)) from exc
 
@@ -407,8 +407,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise UsageError(f"目录不存在：{directory}")
     _check_outputs(args)
     limits = _limits()
-    from submissions.inbox import list_inbox
-    from submissions.store import CachedReading
+    from submissions.batch_cache import CachedReading
+    from submissions.reading.inbox import list_inbox
 
     files, skipped = list_inbox(directory)
     for passed in skipped:
@@ -431,7 +431,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     loaded = load(args.catalog)
-    from submissions.inbox import list_inbox
+    from submissions.reading.inbox import list_inbox
 
     files: list[Path] = []
     for given in map(Path, args.paths):
@@ -447,7 +447,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if not files:
         raise UsageError("没有可评估的文件")
     _check_outputs(args)
-    from submissions.dispatch import Reading
+    from submissions.reading.dispatch import Reading
 
     reading = Reading(files, loaded.catalog, progress=_progress(len(files)), limits=_limits())
     from expectations import validate
@@ -744,9 +744,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _log_internal_error() -> str:
     try:
-        from submissions.store import data_dir
+        from submissions.settings import settings
 
-        folder = data_dir() / "logs"
+        folder = settings().data_dir / "logs"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "internal-errors.log"
         with path.open("a", encoding="utf-8") as out:
@@ -760,7 +760,7 @@ def leave(code: int) -> None:
     """Exit once everything is written: the readers stopped, output flushed, and the heap left
     to the operating system rather than taken apart object by object (0.25 s after a file
     with 386,000 findings)."""
-    from submissions.isolation import close_all
+    from submissions.reading.isolation import close_all
 
     close_all()
     logging.shutdown()

@@ -9,8 +9,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from indicators import load  # noqa: E402
-from submissions.samples import plausible_values  # noqa: E402
 from submissions.template import write_template  # noqa: E402
+from tests.samples import plausible_values  # noqa: E402
 
 OUT = ROOT / "out" / "bench"
 

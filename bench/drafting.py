@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from indicators import catalog_ids, load
 from indicators.drafting import draft
 from indicators.plans import read_plan
-from indicators.sources import sources_folder
+from submissions.settings import settings
 
 RECOVERED, EXTRA = 0.95, 0.10
 
@@ -65,7 +65,7 @@ def main() -> int:
     parser.add_argument("--seeds", type=Path, default=None)
     parser.add_argument("--show", action="store_true", help="list missed and extra entries")
     args = parser.parse_args()
-    folder = args.seeds or sources_folder()
+    folder = args.seeds or settings().seeds_dir
     if not folder.is_dir():
         print(f"找不到规划原文目录 {folder}（设置 VALIDATE_SEEDS_DIR）", file=sys.stderr)
         return 2

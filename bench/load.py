@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from indicators import load  # noqa: E402
 from reports.service.store import Store  # noqa: E402
-from submissions.samples import plausible_values  # noqa: E402
 from submissions.template import write_template  # noqa: E402
+from tests.samples import plausible_values  # noqa: E402
 
 CLIENTS, UPLOADS = 20, 25
 

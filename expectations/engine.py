@@ -25,7 +25,7 @@ from expectations.rules import ROW_RULES, TABLE_RULES
 from indicators import LoadedCatalog
 from submissions import ERROR, WARNING, Finding, Submission
 from submissions.heap import release_freed
-from submissions.reader import joined_table
+from submissions.reading.tidy import joined_table
 
 
 class Result:

@@ -19,7 +19,7 @@ import pandas as pd
 from submissions import ERROR, WARNING, Finding
 from submissions.codes import mixed_key
 from submissions.finding import BINDING_DEPENDENT, FIXED_SEVERITY, SEVERITY_RANK, cell_order
-from submissions.reader import cell_addresses
+from submissions.reading.tidy import cell_addresses
 
 FIELDS = list(Finding.__dataclass_fields__)  # rule, category, severity, message, file, …
 ROLE_LABELS = {"actual": "", "baseline": "（基期）", "target": "（目标）"}

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Mapping
 from pathlib import Path
 
 from indicators.catalog import LintProblem
 from indicators.model import Catalog
 
 # The team keeps the plan texts beside the checkout (CI has them there too); a user's clone
-# does not have them, and then this check cannot run.
+# does not have them, and then this check cannot run. VALIDATE_SEEDS_DIR names another
+# folder: submissions.settings reads it (Settings.seeds_dir), as it reads every setting.
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 FOLDER_VARIABLE = "VALIDATE_SEEDS_DIR"
 
@@ -19,11 +18,6 @@ FOLDER_VARIABLE = "VALIDATE_SEEDS_DIR"
 # those labels are ours, not the plan's.
 ELISION = "……"
 OUR_LABELS = ("指标表", "正文：")
-
-
-def sources_folder(environ: Mapping[str, str] | None = None) -> Path:
-    configured = (os.environ if environ is None else environ).get(FOLDER_VARIABLE, "").strip()
-    return Path(configured) if configured else DEFAULT_FOLDER
 
 
 def quote_fragments(quote: str) -> list[str]:

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from submissions import SEVERITY_LABELS
 from submissions.finding import SEVERITY_RANK
-from submissions.isolation import Failure, Job, Pool, shared_pool
-from submissions.layout import HEADER_SCAN_ROWS, classify_header
 from submissions.output import replaced_path
 from submissions.paper import PrintedTable, has_own_printing, set_up_printing, used_extent
-from submissions.workbook import csv_delimiter, decode_text
+from submissions.reading.isolation import Failure, Job, Pool, shared_pool
+from submissions.reading.layout import HEADER_SCAN_ROWS, classify_header
+from submissions.reading.opening import csv_delimiter, decode_text
 
 if TYPE_CHECKING:  # types only: nothing here runs rules
     from expectations.engine import Outcome, Result
@@ -40,7 +40,7 @@ def write_annotated(
     """One annotated .xlsx per readable submission; `sources` maps result file → its path.
 
     openpyxl opens the district's own workbook to copy it: that happens in a reading child
-    (see submissions.isolation), within the same limits as reading. A copy that cannot be
+    (see submissions.reading.isolation), within the same limits as reading. A copy that cannot be
     made is logged and the others are written."""
     jobs, targets = [], []
     for position, result in enumerate(outcome.results):

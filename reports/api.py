@@ -33,7 +33,7 @@ def check_files(
     enriched tidy table) and `.has_errors`."""
     from expectations import validate
     from submissions import read_submissions
-    from submissions.store import CachedReading
+    from submissions.batch_cache import CachedReading
 
     loaded = catalog if isinstance(catalog, LoadedCatalog) else load_catalog(catalog)
     files = [Path(path) for path in paths]

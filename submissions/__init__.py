@@ -1,4 +1,6 @@
-"""What was sent: reading .xlsx/.xls/.csv submissions into a tidy table with cell positions."""
+"""What was sent: findings (finding), reading untrusted files into the tidy table (reading/),
+the batch cache (batch_cache), district templates and their print layout (template, paper),
+settings, atomic writes (output), integer codes for text columns (codes), memory (heap)."""
 
 from submissions.finding import (
     CATEGORIES,
@@ -13,21 +15,15 @@ from submissions.finding import (
     severity_for,
 )
 
-# The reader pulls in pandas; it is imported on first use so that a file can be on its way to
-# a reading child before pandas is loaded here (see submissions.dispatch).
-_READER_NAMES = {"TIDY_COLUMNS", "Submission"}
-_DISPATCH_NAMES = {"read_submission", "read_submissions"}
+# Reading pulls in pandas: these are imported on first use (see submissions.reading).
+_READING_NAMES = {"TIDY_COLUMNS", "Submission", "read_submission", "read_submissions"}
 
 
 def __getattr__(name: str):
-    if name in _READER_NAMES:
-        from submissions import reader
+    if name in _READING_NAMES:
+        from submissions import reading
 
-        return getattr(reader, name)
-    if name in _DISPATCH_NAMES:
-        from submissions import dispatch
-
-        return getattr(dispatch, name)
+        return getattr(reading, name)
     raise AttributeError(f"module 'submissions' has no attribute {name!r}")
 
 

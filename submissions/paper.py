@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Printed forms go to the city signed and stamped: these lines close every template. The
-# reader takes rows that begin so as notes (submissions.layout.NOTE_PREFIXES), not indicators.
+# reader takes rows that begin so as notes (reading.layout.NOTE_PREFIXES), not indicators.
 SIGNATURE_ROWS = (
     ("填报人：", "联系电话：", "审核人："),
     ("单位负责人：", "单位（盖章）：", "填报日期：      年    月    日"),

@@ -2,9 +2,9 @@
 
 A bad value is a configuration error: one Chinese line and exit code 2 for a command, and a
 service that refuses to start. Nothing here is read at import time, and nothing heavy is
-imported: every command checks these first, before `check` starts its reading child.
-VALIDATE_SEEDS_DIR, the plan texts' folder, is read by indicators.sources (an earlier stage,
-which cannot import this one); it is a path and cannot be wrong in a way found here."""
+imported: every command checks these first, before `check` starts its reading child. No other
+module reads the environment: the data folder, the plan texts' folder and the reading limits
+are handed out from here."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from indicators.sources import DEFAULT_FOLDER, FOLDER_VARIABLE
 from submissions.finding import CannotContinue
-from submissions.limits import Limits, size_text
+from submissions.reading.limits import Limits, size_text
 
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
@@ -28,6 +29,7 @@ class Settings:
     secret_key: str | None  # None: made once and kept in the data directory
     https: bool
     limits: Limits
+    seeds_dir: Path  # the plan texts, for catalog lint and the tests (VALIDATE_SEEDS_DIR)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -38,7 +40,8 @@ class Settings:
             max_upload=_positive(environ, "VALIDATE_MAX_UPLOAD", DEFAULT_MAX_UPLOAD),
             secret_key=environ.get("VALIDATE_SECRET_KEY") or None,
             https=_flag(environ, "VALIDATE_HTTPS"),
-            limits=Limits.from_environment(environ),
+            limits=Limits.from_variables(environ),
+            seeds_dir=Path(environ.get(FOLDER_VARIABLE, "").strip() or DEFAULT_FOLDER),
         )
 
 

@@ -17,8 +17,8 @@ from expectations import validate
 from indicators import load
 from reports.service.store import Store
 from submissions import read_submission
-from submissions.samples import plausible_values
 from submissions.template import template_cell, write_template
+from tests.samples import plausible_values
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,9 +46,10 @@ def needs_program(program: str) -> None:
 def plan_texts() -> Path:
     """The folder of plan texts: CI must have it (a failure there); a user's clone may not,
     and the test skips saying where it looked."""
-    from indicators.sources import FOLDER_VARIABLE, sources_folder
+    from indicators.sources import FOLDER_VARIABLE
+    from submissions.settings import settings
 
-    folder = sources_folder()
+    folder = settings().seeds_dir
     if not folder.is_dir():
         message = f"规划原文不在 {folder}（可用 {FOLDER_VARIABLE} 指定）"
         if in_ci():

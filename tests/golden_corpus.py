@@ -7,8 +7,8 @@ import random
 from pathlib import Path
 
 from indicators import load
-from submissions.samples import plausible_values
 from tests.conftest import cell_of, district_file
+from tests.samples import plausible_values
 from tests.test_gx import _messy_corpus
 from tests.test_targets import _clerk_rows, _xlsx
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import openpyxl
 
-from submissions.samples import plausible_values
 from submissions.template import template_cell, write_template
+from tests.samples import plausible_values
 
 DISTRICT, YEAR = "芝罘区", 2023
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -178,7 +178,7 @@ def test_template_rejects_unknown_district(tmp_path):
 def test_batch_cache_gives_back_the_same_table_and_findings(tmp_path, yantai):
     from expectations import validate
     from submissions import read_submission
-    from submissions.store import BatchCache
+    from submissions.batch_cache import BatchCache
 
     text = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
     blank = cell_of(yantai.catalog, 2023, "institution_beds", 2022)

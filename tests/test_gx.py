@@ -12,8 +12,8 @@ from expectations import validate
 from expectations.gx import GX_RULES, suite_document, suite_path
 from indicators import catalog_ids, load
 from submissions import read_submissions
-from submissions.samples import plausible_values
 from tests.conftest import ROOT, cell_of, district_file
+from tests.samples import plausible_values
 
 pytestmark = pytest.mark.slow
 

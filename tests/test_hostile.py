@@ -58,8 +58,8 @@ def test_encrypted_workbook_says_so(tmp_path, yantai):
 def test_a_reader_that_dies_costs_only_its_file(tmp_path, yantai, monkeypatch):
     """With the cell-by-cell path switched off, calamine tries to allocate 16,384 × 1,048,576
     cells and aborts: only its own child dies; the file is unreadable and says why."""
-    from submissions.isolation import Pool
-    from submissions.limits import Limits
+    from submissions.reading.isolation import Pool
+    from submissions.reading.limits import Limits
 
     limits = Limits(dense_cells=10**12, dense_rows=10**9)
     pool = Pool(limits, size=1)
@@ -131,9 +131,9 @@ def test_the_annotated_copy_of_far_cells_is_written_within_the_limits(tmp_path, 
     A1048576 and no page setup of its own is written by a child within the memory limit (it
     took 950 MB and was stopped when every position of the grid was visited)."""
     from reports.annotate import write_annotated
-    from submissions.isolation import Pool
-    from submissions.limits import Limits
     from submissions.paper import has_own_printing
+    from submissions.reading.isolation import Pool
+    from submissions.reading.limits import Limits
     from tests.hostile import far_cells_unprinted
 
     path = far_cells_unprinted(tmp_path, yantai)

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from submissions.isolation import Failure, Job, Pool
-from submissions.limits import GiB, Limits
+from submissions.reading.isolation import Failure, Job, Pool
+from submissions.reading.limits import GiB, Limits
 from tests.child_jobs import abort, answer, hang, pid, raise_bug, spin, swallow_memory
 
 
@@ -74,10 +74,10 @@ def test_a_job_the_child_cannot_load_is_a_reason(pool):
 def test_limits_from_the_environment_and_bad_values():
     from submissions.finding import CannotContinue
 
-    limits = Limits.from_environment({"VALIDATE_LIMIT_MEMORY": "2147483648",
+    limits = Limits.from_variables({"VALIDATE_LIMIT_MEMORY": "2147483648",
                                       "VALIDATE_LIMIT_WALL_SECONDS": "2.5"})  # fmt: skip
     assert (limits.memory, limits.wall_seconds, limits.cpu_seconds) == (2 * GiB, 2.5, 60)
     with pytest.raises(CannotContinue, match="VALIDATE_LIMIT_MEMORY"):
-        Limits.from_environment({"VALIDATE_LIMIT_MEMORY": "lots"})
+        Limits.from_variables({"VALIDATE_LIMIT_MEMORY": "lots"})
     with pytest.raises(CannotContinue, match="大于 0"):
-        Limits.from_environment({"VALIDATE_LIMIT_CPU_SECONDS": "0"})
+        Limits.from_variables({"VALIDATE_LIMIT_CPU_SECONDS": "0"})

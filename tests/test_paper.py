@@ -9,9 +9,9 @@ import pytest
 
 from reports.annotate import FINDINGS_SHEET, write_annotated
 from reports.html import write_html
-from submissions.samples import plausible_values
 from submissions.template import SHEET, columns_for, ordered_indicators, write_template
 from tests.conftest import run, to_pdf
+from tests.samples import plausible_values
 
 YEAR = 2024
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from submissions import read_submission
-from submissions.limits import Limits
+from submissions.reading.limits import Limits
 from tests.conftest import cell_of, district_file, pairs, run
 
 SEED_ELDERLY = [
@@ -132,7 +132,7 @@ def test_district_not_in_the_catalog_is_a_structure_finding(tmp_path, yantai):
 
 
 def _long_rows(loaded, district="芝罘区"):
-    from submissions.samples import plausible_values
+    from tests.samples import plausible_values
 
     values = plausible_values(loaded.catalog, 2023)
     for code, by_year in values.items():
@@ -303,10 +303,10 @@ def test_two_row_header_with_years_under_a_merged_cell(tmp_path, yantai):
 
 def test_files_parsed_in_the_background_read_the_same(tmp_path, yantai, monkeypatch):
     """Inside a reading child: big files are parsed in a thread while pandas loads."""
-    import submissions.workbook as workbook
-    from submissions.cells import read_here
-    from submissions.dispatch import ReadOptions
-    from submissions.reader import unpack
+    import submissions.reading.opening as workbook
+    from submissions.reading.cells import read_here
+    from submissions.reading.dispatch import ReadOptions
+    from submissions.reading.tidy import unpack
 
     bad = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
     broken = tmp_path / "broken.xlsx"
@@ -342,8 +342,8 @@ def test_files_parsed_in_the_background_read_the_same(tmp_path, yantai, monkeypa
 
 def test_percent_formats_come_from_the_workbooks_styles(tmp_path, yantai):
     """Built-in 0.00%, a custom format with %, and a % in quotes (shown as text: not a percent)."""
-    from submissions.screening import screen_zip
-    from submissions.sheet_xml import percent_styles
+    from submissions.reading.screening import screen_zip
+    from submissions.reading.sheet_xml import percent_styles
 
     cell = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
     plain = district_file(tmp_path, yantai, name="plain.xlsx")
@@ -395,7 +395,7 @@ def test_distinct_cells_are_read_as_parse_reads_each(values):
     import numpy as np
 
     from indicators import parse
-    from submissions.reader import _readings
+    from submissions.reading.tidy import _readings
 
     uniques = np.empty(len(values), dtype=object)
     uniques[:] = values
@@ -421,7 +421,7 @@ def test_cell_addresses_are_excel_addresses(positions):
     import numpy as np
     from openpyxl.utils import get_column_letter
 
-    from submissions.reader import cell_addresses
+    from submissions.reading.tidy import cell_addresses
 
     rows = np.array([row for row, _ in positions], dtype=np.int64)
     cols = np.array([col for _, col in positions], dtype=np.int64)

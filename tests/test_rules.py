@@ -234,7 +234,7 @@ def test_a_rule_that_cannot_run_stops_the_run_instead_of_passing(tmp_path, yanta
 
 
 def test_missing_indicator_is_found_per_district_of_a_long_file(tmp_path, yantai):
-    from submissions.samples import plausible_values
+    from tests.samples import plausible_values
 
     values = plausible_values(yantai.catalog, 2023)
     lines = ["区县,年份,指标,数值"]

@@ -10,9 +10,9 @@ import xlwt
 from expectations.evaluation import evaluate
 from indicators import load
 from indicators.catalog import lint_catalog
-from submissions.samples import plausible_values
 from submissions.template import NOT_ASKED_COLOR, SHEET, columns_for, write_template
 from tests.conftest import pairs, rules_hit, run
+from tests.samples import plausible_values
 
 CATALOGS = ["yantai", "liuzhou", "lanzhou", "qinghai", "panzhihua"]
 ATTRIBUTES = {"binding": "约束性", "expected": "预期性"}

@@ -7,7 +7,7 @@ LABELS = {"binding": "约束性", "expected": "预期性"}
 
 def _expects(catalog) -> list[Expect]:
     # `attribute_read` is what the sheet says, folded once when the table is built
-    # (submissions.layout.read_attribute): "约 束 性" and "约束性指标" are binding
+    # (submissions.reading.layout.read_attribute): "约 束 性" and "约束性指标" are binding
     expects = []
     for attribute, label in LABELS.items():
         codes = [i.code for i in catalog.indicators if i.attribute == attribute]

@@ -5,7 +5,7 @@ import numpy as np
 from expectations.rules.base import TableRule
 from submissions import Finding, severity_for
 from submissions.codes import group_codes, index_in
-from submissions.layout import text_or_none
+from submissions.reading.layout import text_or_none
 
 
 def _run(t, catalog, submissions) -> list:

@@ -5,7 +5,7 @@ import pandas as pd
 
 from expectations.rules.base import Rule
 from submissions.codes import group_codes
-from submissions.reader import cell_addresses
+from submissions.reading.tidy import cell_addresses
 
 KEY = ["file", "district", "indicator", "year", "role"]
 

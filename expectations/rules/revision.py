@@ -9,7 +9,7 @@ import pandas as pd
 
 from expectations.rules.base import TableRule, number
 from submissions import Finding, severity_for
-from submissions.layout import text_or_none
+from submissions.reading.layout import text_or_none
 
 # One reported value, from a file of this run or from an earlier report kept by the service.
 HISTORY_COLUMNS = [

@@ -21,7 +21,6 @@ from reports.service.intake import Recovery, warm_up
 from reports.service.store import Store
 from reports.service.web import NoFile, Web
 from submissions.finding import CannotContinue
-from submissions.limits import Limits
 from submissions.settings import Settings, settings
 
 LOG = logging.getLogger("validate.service")
@@ -41,7 +40,7 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
         except Exception:  # a slower first upload, not a service that does not start
             LOG.exception("预热失败")
         # uploads whose check a crash interrupted are checked again, here and from now on
-        recovery = Recovery(store, stale=max(600.0, 4 * Limits.from_environment().wall_seconds))
+        recovery = Recovery(store, stale=max(600.0, 4 * config.limits.wall_seconds))
         recovery.start()
         yield
         recovery.stop()

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, defer, mapped_column, sessionmaker
 
-from submissions.store import data_dir
+from submissions.settings import settings
 
 ROLES = ("district", "reviewer")
 # pg_advisory_lock's key for running migrations: any number no other lock here uses
@@ -130,12 +130,10 @@ class StoredFinding(Base):
 
 
 def database_url() -> str:
-    from submissions.settings import settings
-
     url = settings().database_url
     if url:
         return url
-    folder = data_dir()
+    folder = settings().data_dir
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(folder / 'validate.db').resolve()}"
 
@@ -146,7 +144,7 @@ class Store:
 
     def __init__(self, url: str | None = None, files: Path | None = None):
         self.url = url or database_url()
-        self.files = files or data_dir() / "files"
+        self.files = files or settings().data_dir / "files"
         sqlite = self.url.startswith("sqlite")
         self.engine = create_engine(
             self.url,

@@ -11,8 +11,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from indicators import load  # noqa: E402
-from submissions.samples import plausible_values  # noqa: E402
 from submissions.template import template_cell, write_template  # noqa: E402
+from tests.samples import plausible_values  # noqa: E402
 
 
 def filled(path: Path, cid: str, district: str, year: int, changes=None, notes=None) -> None:

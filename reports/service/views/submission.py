@@ -89,7 +89,7 @@ def _annotate(store: Store, row: StoredSubmission, target: Path) -> bool:
     """The annotated copy of a stored upload, made by a reading child (openpyxl parses the
     district's file); False if it could not be made."""
     from reports.annotate import annotate_copy
-    from submissions.isolation import Failure, Job, shared_pool
+    from submissions.reading.isolation import Failure, Job, shared_pool
 
     document = json.loads(row.document)
     findings = [

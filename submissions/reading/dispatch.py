@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from submissions.isolation import Failure, Job, Pool, shared_pool
-from submissions.limits import Limits
-from submissions.workbook import digest_of, read_chunk
+from submissions.reading.child import read_chunk
+from submissions.reading.isolation import Failure, Job, Pool, shared_pool
+from submissions.reading.limits import Limits
+from submissions.reading.opening import digest_of
 
 if TYPE_CHECKING:  # pydantic is heavy: the first file goes to a child before it is imported
     from indicators import Catalog
@@ -60,7 +61,7 @@ def read_submissions(
     pool: Pool | None = None,
     on_read=None,
 ) -> list:
-    """Read many files, each in a child process within `limits` (see submissions.isolation):
+    """Read many files, each in a child process within `limits` (see submissions.reading.isolation):
     a file that crashes, exhausts or outlasts its reader is an unreadable submission with the
     reason, and the others are read as usual. Cells are collected file by file and the tidy
     table is built once per chunk of files (building a DataFrame costs about the same for 100
@@ -70,7 +71,7 @@ def read_submissions(
     except for a file whose reader ran out of wall time, which may pass on another try."""
     if pool is not None:
         limits = pool.limits
-    limits = limits or Limits.from_environment()
+    limits = limits or _settings().limits
     pool = pool or shared_pool(limits)
     options = ReadOptions(year=year, district=district, limits=limits)
     items = [
@@ -88,7 +89,7 @@ def read_submissions(
         jobs = [Job(read_chunk, ([items[i] for i in chunk], pickled, options)) for chunk in pending]
 
         def arrived(job: int, parcel, chunks=pending) -> list:
-            from submissions.reader import unpack
+            from submissions.reading.tidy import unpack
 
             unpacked = unpack(parcel, catalog)
             for position, submission in zip(chunks[job], unpacked, strict=True):
@@ -101,7 +102,7 @@ def read_submissions(
             return unpacked
 
         outcomes = pool.run(jobs, on_result=arrived)
-        from submissions.reader import unreadable_here
+        from submissions.reading.tidy import unreadable_here
 
         retry: list[list[int]] = []
         for chunk, outcome in zip(pending, outcomes, strict=True):
@@ -129,7 +130,7 @@ def read_submissions(
 def _name_unreadable(submission, catalog: Catalog, item: tuple, options: ReadOptions) -> None:
     """Whose file could not be read, as far as its name (or the caller) says: a district whose
     file is broken has reported, and is not listed among those who did not."""
-    from submissions.cells import year_named_in  # as a readable file's name is read
+    from submissions.reading.cells import year_named_in  # as a readable file's name is read
 
     if not submission.unreadable or submission.district is not None:
         return
@@ -200,3 +201,9 @@ def _first_line(text: str) -> str:
         return ""
     said = next((line for line in lines if "memory allocation" in line), lines[-1])
     return f"（{said[:200]}）"
+
+
+def _settings():
+    from submissions.settings import settings
+
+    return settings()

@@ -14,7 +14,8 @@ import pandas as pd
 
 from submissions.finding import Finding
 from submissions.output import write_text
-from submissions.reader import TIDY_COLUMNS, Submission, joined_table
+from submissions.reading.submission import Submission
+from submissions.reading.tidy import TIDY_COLUMNS, joined_table
 
 LOG = logging.getLogger("validate.batch")
 
@@ -180,12 +181,12 @@ def cache_key(path: Path) -> str:
 class CachedReading:
     """Files read as `batch` reads them: a file whose bytes and catalog version are unchanged
     comes from the cache, the others are read by reading children in the background (see
-    submissions.dispatch.Reading) and each chunk is stored as soon as it is read."""
+    submissions.reading.dispatch.Reading) and each chunk is stored as soon as it is read."""
 
     def __init__(self, files: list[Path], loaded, *, force: bool = False, progress=None,
                  limits=None, **options) -> None:  # fmt: skip
-        from submissions.dispatch import Reading
-        from submissions.workbook import digest_of
+        from submissions.reading.dispatch import Reading
+        from submissions.reading.opening import digest_of
 
         self.files = list(files)
         self.cache = BatchCache(loaded.catalog.id)

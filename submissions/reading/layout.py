@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from indicators import Catalog, fold_text, split_unit
-from submissions.workbook import Sheet
+from submissions.reading.opening import Sheet
 
 HEADER_SCAN_ROWS = 60
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")

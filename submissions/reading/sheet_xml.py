@@ -11,7 +11,7 @@ import defusedxml
 from defusedxml import ElementTree as SafeTree
 
 from submissions.finding import CannotContinue, a1
-from submissions.screening import CELL_RE, TOO_BIG
+from submissions.reading.screening import CELL_RE, TOO_BIG
 
 CELL_TAGS = (b"<c ", b"<c>", b":c ")  # with or without a namespace prefix
 # A sheet without these bytes has no formula and no error value.

@@ -37,10 +37,10 @@ class Limits:
     sparse_cells: int = 200_000
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Limits:
-        """VALIDATE_LIMIT_<FIELD> (e.g. VALIDATE_LIMIT_MEMORY=2147483648); a bad value is a
-        configuration error, reported in one line."""
-        environ = os.environ if environ is None else environ
+    def from_variables(cls, environ: Mapping[str, str]) -> Limits:
+        """VALIDATE_LIMIT_<FIELD> (e.g. VALIDATE_LIMIT_MEMORY=2147483648) of these variables
+        (submissions.settings hands in the environment); a bad value is a configuration error,
+        reported in one line."""
         values: dict[str, Any] = {}
         for spec in fields(cls):
             name = f"VALIDATE_LIMIT_{spec.name.upper()}"

@@ -18,9 +18,9 @@ from pathlib import Path
 import python_calamine
 
 from submissions.finding import CannotContinue
-from submissions.limits import Limits, size_text
-from submissions.screening import ENCRYPTED, TOO_BIG, ZipFacts, refuse_encrypted, screen_zip
-from submissions.sheet_xml import (
+from submissions.reading.limits import Limits, size_text
+from submissions.reading.screening import ENCRYPTED, TOO_BIG, ZipFacts, refuse_encrypted, screen_zip
+from submissions.reading.sheet_xml import (
     estimated_extent,
     extent_beyond,
     formula_and_error_cells,
@@ -129,32 +129,6 @@ def digest_of(path: Path, limits: Limits) -> tuple[str, int]:
             return hashlib.file_digest(stream, "sha256").hexdigest(), status.st_size
         except OSError:
             return "", status.st_size
-
-
-def read_chunk(items: list, catalog: bytes, options, *, tick) -> tuple:
-    """Run in a reading child (see submissions.isolation): big files start parsing in a
-    thread first; the catalog (pickled, so that the thread is started before pydantic is
-    imported to unpickle it) and pandas (for a long sheet) are loaded while it runs."""
-    readahead = Readahead([path for path, _shown, _district in items], limits=options.limits)
-    if readahead.parsing:
-        import submissions.codes  # noqa: F401 - pandas, for a long sheet
-    from submissions.cells import read_here
-
-    return read_here(items, _catalog(catalog), options, readahead, tick)
-
-
-_CATALOGS: dict[str, object] = {}
-
-
-def _catalog(pickled: bytes):
-    """A child reads many chunks with the same catalog: unpickled once."""
-    import pickle
-
-    key = hashlib.sha256(pickled).hexdigest()
-    if key not in _CATALOGS:
-        _CATALOGS.clear()
-        _CATALOGS[key] = pickle.loads(pickled)
-    return _CATALOGS[key]
 
 
 def open_path(path: Path, limits: Limits | None = None) -> Opened:

@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from submissions.limits import Limits, size_text
-from submissions.screening import TOO_BIG
+from submissions.reading.limits import Limits, size_text
+from submissions.reading.screening import TOO_BIG
 
 # A fresh interpreter per child (not fork: the caller may have threads, e.g. the web server;
 # not multiprocessing's spawn: it re-runs the caller's main module, which a script without an
 # `if __name__ == "__main__"` guard cannot survive).
-CHILD = "from submissions.isolation import child_main; child_main()"
-PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+CHILD = "from submissions.reading.isolation import child_main; child_main()"
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the checkout: submissions/reading/..
 
 
 @dataclass
@@ -415,7 +415,11 @@ def shared_pool(limits: Limits | None = None) -> Pool:
         if _shared is None or (limits is not None and limits != _shared.limits):
             if _shared is not None:
                 _shared.close()
-            _shared = Pool(limits or Limits.from_environment())
+            if limits is None:
+                from submissions.settings import settings
+
+                limits = settings().limits
+            _shared = Pool(limits)
         return _shared
 
 

@@ -13,7 +13,7 @@ import olefile
 from defusedxml import ElementTree as SafeTree
 
 from submissions.finding import CannotContinue
-from submissions.limits import Limits, MiB, size_text
+from submissions.reading.limits import Limits, MiB, size_text
 
 TOO_BIG = "文件过大或结构异常，超出处理能力："
 ENCRYPTED = "文件已加密，请取消密码后重新上传"

@@ -1,8 +1,8 @@
 """Collecting a submission's value cells with their positions: what a reading child does.
 
-This runs next to the untrusted parsers (see submissions.isolation) and stays light: pandas
+This runs next to the untrusted parsers (see submissions.reading.isolation) and stays light: pandas
 is imported only for a long sheet, whose columns are worked on as arrays. The tidy table is
-built from the collected cells by submissions.reader, in the process that validates."""
+built from the collected cells by submissions.reading.tidy, in the process that validates."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from indicators import Catalog, format_number
 from submissions.finding import CannotContinue, Finding, a1, severity_for
-from submissions.layout import (
+from submissions.reading.layout import (
     DISTRICT_LABELS,
     YEAR_LABELS,
     YEAR_RE,
@@ -32,40 +32,15 @@ from submissions.layout import (
     match_indicator,
     unit_from_label,
 )
-from submissions.limits import Limits
-from submissions.sheet_xml import percent_styles, styled_cells
-from submissions.workbook import Opened, OpenedFile, Readahead, Sheet, digest_of
+from submissions.reading.limits import Limits
+from submissions.reading.opening import Opened, OpenedFile, Readahead, Sheet, digest_of
+from submissions.reading.sheet_xml import percent_styles, styled_cells
+from submissions.reading.submission import Submission
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
 
 REPORTING_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:度|填报|报送|报表|统计)")
-
-
-@dataclass
-class Submission:
-    file: str
-    sha256: str
-    size: int
-    table: pd.DataFrame | None  # None until the tidy table is built (in the parent process)
-    findings: list[Finding] = field(default_factory=list)
-    kind: str | None = None
-    layout: str | None = None
-    district: str | None = None
-    year: int | None = None
-    unreadable: bool = False
-    # The batch table `table` is a slice of, and the slice's bounds: set by the parent, so that
-    # a batch's tables are joined back as a few chunks rather than file by file.
-    chunk: tuple[pd.DataFrame, int, int] | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def districts(self) -> list[str]:
-        if self.table is None or self.table.empty:
-            return [self.district] if self.district else []
-        from submissions.codes import present
-
-        return sorted(present(self.table["district"]))
 
 
 @dataclass
@@ -159,7 +134,7 @@ def read_here(
     tick=None,
 ) -> tuple[list[Submission], Collected]:
     """Read in this process (a reading child): the submissions, their tables not yet built,
-    and the cells of all of them; submissions.reader.unpack makes the tidy table of those."""
+    and the cells of all of them; submissions.reading.tidy.unpack makes the tidy table of those."""
     readahead = readahead or Readahead([path for path, _, _ in items], limits=options.limits)
     collected = Collected()
     submissions: list[Submission] = []

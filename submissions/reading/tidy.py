@@ -8,7 +8,6 @@ import pandas as pd
 from indicators import Catalog, parse
 from indicators.notation import format_numbers
 from indicators.units import unit_factor
-from submissions.cells import Collected, Submission, unreadable
 from submissions.codes import (
     as_categorical,
     categorical,
@@ -18,7 +17,9 @@ from submissions.codes import (
     recode,
 )
 from submissions.finding import column_letters
-from submissions.layout import read_attribute, text_or_none
+from submissions.reading.cells import Collected, unreadable
+from submissions.reading.layout import read_attribute, text_or_none
+from submissions.reading.submission import Submission
 
 # Columns of the tidy table, in order; documented in README ("The tidy table").
 TIDY_COLUMNS = [

@@ -1,0 +1,24 @@
+"""Reading untrusted files into the tidy table: screening (zip checks), opening by content,
+sheet XML, finding the table's layout, collecting cells, the tidy table, reading many files
+in bounded child processes (dispatch, child, isolation, limits), listing an inbox.
+
+The names here are imported on first use: a file can be on its way to a reading child before
+pandas is loaded (see dispatch)."""
+
+_NAMES = {
+    "Submission": "submissions.reading.submission",
+    "TIDY_COLUMNS": "submissions.reading.tidy",
+    "read_submission": "submissions.reading.dispatch",
+    "read_submissions": "submissions.reading.dispatch",
+}
+
+
+def __getattr__(name: str):
+    if name in _NAMES:
+        import importlib
+
+        return getattr(importlib.import_module(_NAMES[name]), name)
+    raise AttributeError(f"module 'submissions.reading' has no attribute {name!r}")
+
+
+__all__ = sorted(_NAMES)
