@@ -11,7 +11,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from expectations.context import enrich
-from expectations.findings import (
+from expectations.rules import ROW_RULES, TABLE_RULES
+from expectations.settling import (
     OVERVIEW,
     Renderer,
     by_file,
@@ -21,7 +22,6 @@ from expectations.findings import (
     settle,
     stacked,
 )
-from expectations.rules import ROW_RULES, TABLE_RULES
 from indicators import LoadedCatalog
 from submissions import ERROR, WARNING, Finding, Submission
 from submissions.heap import release_freed
@@ -29,7 +29,7 @@ from submissions.reading.tidy import joined_table
 
 
 class Result:
-    """One submission's findings. From the engine they come settled (expectations.findings):
+    """One submission's findings. From the engine they come settled (expectations.settling):
     which rule, where and how bad as columns, their messages written only when asked — a
     slice at a time by the writers (`slices`), all at once for `frame`, and as Finding
     records for callers that iterate `findings`."""

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from reports.forking import can_fork
 from submissions import CATEGORY_LABELS, ERROR, SEVERITY_LABELS
-from submissions.finding import FIXED_SEVERITY, SEVERITY_RANK, is_data_error
+from submissions.finding import DATA_ERROR_CATEGORIES, SEVERITY_RANK, is_data_error
 from submissions.output import write_text
 
 if TYPE_CHECKING:  # types only: nothing here runs rules
@@ -273,7 +273,7 @@ def _page_facts(result: Result) -> dict:
     severities = table["severity"].astype(object).tolist()
     cells = table["cell"].astype(object).tolist()
     wrong_rows = (table["severity"] == ERROR).to_numpy() & table["category"].isin(
-        list(FIXED_SEVERITY)
+        list(DATA_ERROR_CATEGORIES)
     ).to_numpy()
     names = result.indicator_names().tolist()
     listed = np.flatnonzero(

@@ -1,4 +1,5 @@
-"""Findings as data: one frozen record per problem, and the category → severity map."""
+"""Findings as data: one frozen record per problem, the table of categories (severity, data
+error, label), and the codes findings are made under while reading."""
 
 from __future__ import annotations
 
@@ -8,57 +9,92 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
 
-# Structural, type and consistency problems are errors whatever the indicator; problems with
-# targets and trends are errors for binding (约束性) indicators and warnings for expected ones.
-FIXED_SEVERITY = {
-    "file": ERROR,
-    "structure": ERROR,
-    "missing": ERROR,
-    "type": ERROR,
-    "integer": ERROR,
-    "range": ERROR,
-    "scale": ERROR,
-    "duplicate": ERROR,
-    "unknown": ERROR,
-    "relation": ERROR,
-    # a changed past value may well be a correction: the reviewer asks, the file is not wrong
-    "revision": WARNING,
-}
-BINDING_DEPENDENT = frozenset({"attribute", "direction", "target", "outlier", "aggregate"})
-CATEGORIES = frozenset(FIXED_SEVERITY) | BINDING_DEPENDENT
 
-CATEGORY_LABELS = {
-    "file": "文件",
-    "structure": "表格结构",
-    "missing": "缺失",
-    "type": "非数字",
-    "integer": "非整数",
-    "range": "超出范围",
-    "scale": "单位或量级",
-    "duplicate": "重复",
-    "unknown": "未知指标",
-    "attribute": "指标属性",
-    "relation": "指标间关系",
-    "direction": "变化方向",
-    "target": "目标",
-    "outlier": "异常值",
-    "aggregate": "汇总",
-    "revision": "修订",
+@dataclass(frozen=True)
+class Category:
+    """What a kind of finding is: its label, how bad, and whether the value is untrustworthy."""
+
+    label: str
+    # the same whatever the indicator, or None: an error where the indicator is binding
+    # (约束性), a warning where it is expected (预期性)
+    severity: str | None
+    # an error of this category means the value itself cannot be trusted (blank, not a number,
+    # out of range …), as opposed to a trustworthy value that misses its target or trend
+    data_error: bool
+
+
+# The one table of categories: severity (severity_for, and the vectorised one of settling made
+# from it), "data error" (is_data_error, DATA_ERROR_CATEGORIES) and the labels people read.
+# Structural, type and consistency problems are errors whatever the indicator; problems with
+# targets and trends depend on whether the indicator is binding.
+CATEGORIES: dict[str, Category] = {
+    "file": Category("文件", ERROR, True),
+    "structure": Category("表格结构", ERROR, True),
+    "missing": Category("缺失", ERROR, True),
+    "type": Category("非数字", ERROR, True),
+    "integer": Category("非整数", ERROR, True),
+    "range": Category("超出范围", ERROR, True),
+    "scale": Category("单位或量级", ERROR, True),
+    "duplicate": Category("重复", ERROR, True),
+    "unknown": Category("未知指标", ERROR, True),
+    "relation": Category("指标间关系", ERROR, True),
+    # a changed past value may well be a correction: the reviewer asks, the file is not wrong
+    "revision": Category("修订", WARNING, False),
+    "attribute": Category("指标属性", None, False),
+    "direction": Category("变化方向", None, False),
+    "target": Category("目标", None, False),
+    "outlier": Category("异常值", None, False),
+    "aggregate": Category("汇总", None, False),
 }
+CATEGORY_LABELS = {name: category.label for name, category in CATEGORIES.items()}
+DATA_ERROR_CATEGORIES = frozenset(n for n, c in CATEGORIES.items() if c.data_error)
 
 
 def is_data_error(finding: Finding) -> bool:
-    """The value itself cannot be trusted (blank, not a number, out of range …), as opposed to
-    a trustworthy value that misses its target or trend: only these make a value 数据有误."""
-    return finding.severity == ERROR and finding.category in FIXED_SEVERITY
+    """The value itself cannot be trusted: only these make a value 数据有误."""
+    return finding.severity == ERROR and finding.category in DATA_ERROR_CATEGORIES
 
 
 def severity_for(category: str, binding: bool | None = None) -> str:
-    if category in FIXED_SEVERITY:
-        return FIXED_SEVERITY[category]
-    if category in BINDING_DEPENDENT:
-        return ERROR if binding else WARNING
-    raise ValueError(f"unknown category {category!r}")
+    if category not in CATEGORIES:
+        raise ValueError(f"unknown category {category!r}")
+    fixed = CATEGORIES[category].severity
+    if fixed is not None:
+        return fixed
+    return ERROR if binding else WARNING
+
+
+@dataclass(frozen=True)
+class ReadingCode:
+    """A finding that is made while a file is read or taken in, outside the rule table
+    (expectations.rules.RULES lists these too, so every code the tool emits is there)."""
+
+    code: str
+    category: str
+    level: int
+    title: str
+
+    def finding(self, message: str, **fields) -> Finding:
+        return Finding(
+            rule=self.code,
+            category=self.category,
+            severity=severity_for(self.category),
+            message=message,
+            **fields,
+        )
+
+
+READING_CODES: dict[str, ReadingCode] = {
+    code.code: code
+    for code in (
+        ReadingCode("file.unreadable", "file", 0, "文件打不开、为空、不是电子表格或超出处理能力"),
+        ReadingCode("table.not_found", "structure", 0, "找不到指标表的表头"),
+        ReadingCode("district.missing", "structure", 0, "无法确定填报单位"),
+        ReadingCode("year.missing", "structure", 0, "无法确定填报年度"),
+        ReadingCode("district.unknown", "structure", 0, "填报单位不在指标体系的报送单位名单中"),
+        ReadingCode("district.account", "structure", 0, "上传的文件写的填报单位不是账号所属单位"),
+    )
+}
 
 
 class CannotContinue(Exception):

@@ -175,7 +175,7 @@ def test_a_renderer_shared_by_threads_renders_each_block_right(tmp_path, yantai,
     time so that every thread keeps needing another block: each gets what one thread alone
     gets."""
     from expectations import validate
-    from expectations.findings import Renderer
+    from expectations.settling import Renderer
     from submissions import read_submission
 
     wrong = {cell_of(yantai.catalog, 2023, code, 2023): 150 for code in (

@@ -145,7 +145,7 @@ def _counting(forked, forks):
 def test_findings_rendered_a_few_at_a_time_are_the_same(corpus, monkeypatch):
     """Messages are written a block of the run at a time, blocks straddling files: a block of
     three gives exactly the findings of one block for all."""
-    from expectations.findings import Renderer
+    from expectations.settling import Renderer
 
     monkeypatch.setattr(Renderer, "BLOCK", 3)
     expected = json.loads(GOLDEN.read_text(encoding="utf-8"))["yantai"]

@@ -61,7 +61,7 @@ def _their_cells(table, tmp_path, cid) -> set:
 
 def _cell(table, index: int, name: str):
     """The address a rule's finding on this row points at (a label's is kept as a column)."""
-    from expectations.findings import address_column
+    from expectations.settling import address_column
 
     return address_column(table.loc[[index]], name).iloc[0]
 

@@ -19,6 +19,7 @@ from expectations.rules import (
     unknown,
 )
 from expectations.rules.base import Rule, TableRule
+from submissions.finding import READING_CODES, ReadingCode
 
 # Row rules run through pandera, in this order; table rules run over whole submissions.
 ROW_RULES: dict[str, Rule] = {
@@ -46,6 +47,8 @@ ROW_RULES: dict[str, Rule] = {
 TABLE_RULES: dict[str, TableRule] = {
     rule.code: rule for rule in (period.RULE, completeness.RULE, revision.RULE, districts.AGGREGATE)
 }
-RULES: dict[str, Rule | TableRule] = {**ROW_RULES, **TABLE_RULES}
+# Every code the tool emits: the findings of reading and intake (made where the file is read,
+# an earlier stage), then the rules.
+RULES: dict[str, Rule | TableRule | ReadingCode] = {**READING_CODES, **ROW_RULES, **TABLE_RULES}
 
 __all__ = ["ROW_RULES", "RULES", "TABLE_RULES", "Rule", "TableRule"]

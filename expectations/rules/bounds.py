@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from expectations.findings import by_category
 from expectations.rules.base import Expect, Rule, held, number, numbers, quoted
+from expectations.settling import by_category
 
 
 def _by_bound(catalog, bound: str) -> dict[float, list[str]]:

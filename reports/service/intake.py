@@ -24,7 +24,8 @@ from reports.html import submission_page, values_by_file
 from reports.json_report import submission_document
 from reports.service.reviewing import earlier_reports, reported_by_file
 from reports.service.store import Account, Store, StoredSubmission
-from submissions import Finding, read_submissions
+from submissions import read_submissions
+from submissions.finding import READING_CODES
 
 LOG = logging.getLogger("validate.service")
 
@@ -186,10 +187,7 @@ def _as_district(upload: Upload, submission) -> None:
     if upload.district is not None:
         if submission.district and submission.district != upload.district:
             submission.findings.append(
-                Finding(
-                    rule="district.account",
-                    category="structure",
-                    severity="error",
+                READING_CODES["district.account"].finding(
                     file=upload.key,
                     value=submission.district,
                     expected=upload.district,
@@ -292,12 +290,9 @@ def intake(store: Store, account: Account, original_name: str, content: bytes) -
 
 INTERNAL_ERROR = "校验时出现内部错误，已记录日志，请稍后重新上传"
 _UNFINISHED = "校验未完成：服务在处理这份文件时中断，文件已保存，将自动重新校验"
-_UNFINISHED_FINDING = {
-    "severity": "error",
-    "category": "file",
-    "rule": "file.unreadable",
-    "message": f"无法读取文件：{_UNFINISHED}",
-}
+_UNFINISHED_FINDING = (
+    READING_CODES["file.unreadable"].finding(f"无法读取文件：{_UNFINISHED}").as_dict()
+)
 FILE_GONE = "原文件已不在存储目录中，无法重新校验，请重新上传"
 
 

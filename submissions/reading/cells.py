@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indicators import Catalog, format_number
-from submissions.finding import CannotContinue, Finding, a1, severity_for
+from submissions.finding import READING_CODES, CannotContinue, Finding, a1
 from submissions.reading.layout import (
     DISTRICT_LABELS,
     YEAR_LABELS,
@@ -199,10 +199,7 @@ def _read_cells(
         return unreadable(name, content, "文件结构嵌套过深，无法读取", known)
 
     if not layouts:
-        finding = Finding(
-            rule="table.not_found",
-            category="structure",
-            severity=severity_for("structure"),
+        finding = READING_CODES["table.not_found"].finding(
             file=name,
             message=(
                 "没有找到指标表：任何工作表都没有含“指标”列和年份列（如“2021年”）的表头行，"
@@ -232,10 +229,7 @@ def unreadable(
 ) -> Submission:
     """`known`: (SHA-256, size) when the bytes are not at hand (never read, or read by a child
     that died)."""
-    finding = Finding(
-        rule="file.unreadable",
-        category="file",
-        severity=severity_for("file"),
+    finding = READING_CODES["file.unreadable"].finding(
         file=name,
         message=f"无法读取文件：{reason}",
         expected="可以打开的 .xlsx、.xls 或 CSV 文件",
@@ -607,10 +601,7 @@ def _settle_district_and_year(
         sheet_year[name] = fact.year or file_year or year_flag
         if fact.district and fact.district not in catalog.reporting_units.all:
             submission.findings.append(
-                Finding(
-                    rule="district.unknown",
-                    category="structure",
-                    severity=severity_for("structure"),
+                READING_CODES["district.unknown"].finding(
                     file=submission.file,
                     sheet=name,
                     cell=fact.district_cell,
@@ -658,12 +649,4 @@ def _settle_district_and_year(
 
 
 def _structure(file: str, sheet: str, rule: str, message: str, expected: str) -> Finding:
-    return Finding(
-        rule=rule,
-        category="structure",
-        severity=severity_for("structure"),
-        file=file,
-        sheet=sheet,
-        message=message,
-        expected=expected,
-    )
+    return READING_CODES[rule].finding(file=file, sheet=sheet, message=message, expected=expected)

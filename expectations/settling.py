@@ -1,4 +1,6 @@
-"""Findings as columns: each rule's failing rows become a table, settled with group operations.
+"""Settling and rendering findings: each rule's failing rows become a table of where and how bad,
+settled with group operations (follow-ons dropped, duplicates merged, ordered); messages are
+rendered only for those that stay, a block at a time.
 
 On a 375,000-row file with random values a rule can fail on 200,000 rows. Building a Finding
 and formatting its message row by row cost 9 s there; here the fields are taken from the
@@ -16,9 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from submissions import ERROR, WARNING, Finding
+from submissions import Finding
 from submissions.codes import mixed_key
-from submissions.finding import BINDING_DEPENDENT, FIXED_SEVERITY, SEVERITY_RANK, cell_order
+from submissions.finding import SEVERITY_RANK, cell_order, severity_for
 from submissions.reading.tidy import cell_addresses
 
 FIELDS = list(Finding.__dataclass_fields__)  # rule, category, severity, message, file, …
@@ -112,16 +114,14 @@ def _convert(value, conversion):
 
 
 def severities(category: str, binding: pd.Series) -> pd.Categorical:
-    """How bad each finding of a rule of `category` is: fixed, or an error where the
-    indicator is binding and a warning where it is expected."""
-    if category in FIXED_SEVERITY:
-        return pd.Categorical.from_codes(
-            np.zeros(len(binding), np.int8), [FIXED_SEVERITY[category]]
-        )
-    if category in BINDING_DEPENDENT:
-        binding_rows = binding.fillna(False).to_numpy(dtype=bool)
-        return pd.Categorical.from_codes(np.where(binding_rows, 0, 1), [ERROR, WARNING])
-    raise ValueError(f"unknown category {category!r}")
+    """How bad each finding of a rule of `category` is, as submissions.finding.severity_for
+    says for an expected (False) and a binding (True) indicator: decided twice, then taken
+    for every row by its binding."""
+    expected, binding_one = severity_for(category, False), severity_for(category, True)
+    if expected == binding_one:
+        return pd.Categorical.from_codes(np.zeros(len(binding), np.int8), [expected])
+    binding_rows = binding.fillna(False).to_numpy(dtype=bool)
+    return pd.Categorical.from_codes(np.where(binding_rows, 1, 0), [expected, binding_one])
 
 
 # What rendering and the columnar describes (describe_all) read of a finding's row: where it
