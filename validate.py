@@ -172,223 +172,173 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def cmd_catalog(args: argparse.Namespace) -> int:
-    from indicators import catalog_ids, lint
+def cmd_catalog_list(args: argparse.Namespace) -> int:
+    from indicators import catalog_ids
 
-    if args.action == "list":
-        for cid in catalog_ids():
-            loaded = load(cid)
-            cat = loaded.catalog
-            print(f"{cid}\t{cat.jurisdiction}\t{len(cat.indicators)} 项指标\t{cat.name}")
-        return EXIT_OK
-    if args.action == "draft":
-        return cmd_draft(args)
-    if args.action == "show":
-        loaded = load(args.id)
-        document = catalog_document(loaded)
-        if args.json:
-            print(json.dumps(document, ensure_ascii=False, indent=2))
-        else:
-            print(f"{loaded.catalog.name}（{loaded.catalog.jurisdiction}，版本 {loaded.version}）")
-            for ind in loaded.catalog.indicators:
-                attr = "约束性" if ind.binding else "预期性"
-                print(
-                    f"  {ind.code:<40} {ind.name}（{ind.unit or '—'}） {ind.target_summary}  {attr}"
-                )
-        return EXIT_OK
-    from indicators.sources import source_problems
-    from submissions.settings import settings
-
-    folder = Path(args.sources) if args.sources else settings().seeds_dir
-    if args.sources and not folder.is_dir():
-        raise UsageError(f"规划原文目录不存在：{folder}")
-    if not folder.is_dir():
-        _log(f"未核对规划原文：找不到目录 {folder}（用 --sources 指定）")
-    targets = args.targets or catalog_ids()
-    failed = False
-    for target in targets:
-        problems = lint(target)
-        # a drafted catalog's plan may lie beside it; a bundled one's is in the seeds folder
-        here = Path(target).parent if Path(target).suffix in (".yaml", ".yml") else None
-        plans = folder if here is None else here  # a drafted catalog's plan lies beside it
-        if (not problems and (plans / load(target).catalog.seed).is_file()) or (
-            not problems and here is None and folder.is_dir()
-        ):
-            problems = source_problems(load(target).catalog, plans)
-        for problem in problems:
-            print(f"{target}: {problem}")
-        failed = failed or bool(problems)
-        if not problems:
-            print(f"{target}: 没有问题")
-    return EXIT_ERRORS if failed else EXIT_OK
-
-
-def cmd_draft(args: argparse.Namespace) -> int:
-    """Read the plan in a child process (a crafted .docx or .pdf costs only the child), draft,
-    write the YAML and the review page."""
-    import re
-
-    import yaml
-
-    from indicators import CatalogError
-    from indicators.drafting import catalog_document as drafted_document
-    from indicators.drafting import draft
-    from indicators.model import Catalog
-    from indicators.plans import Plan, read_plan
-    from submissions.output import write_text
-    from submissions.reading.isolation import Failure, Job, Pool
-
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", args.catalog_id):
-        raise UsageError(f"ID “{args.catalog_id}”只能用小写字母、数字和下划线，并以字母开头")
-    plan_path = Path(args.plan)
-    if not plan_path.is_file():
-        raise UsageError(f"找不到规划文件：{plan_path}")
-    pool = Pool(_limits(), size=1)
-    try:
-        [plan] = pool.run([Job(read_plan, (plan_path,))])
-    finally:
-        pool.close()
-    if isinstance(plan, Failure):
-        raise CatalogError(f"{plan_path.name}：{plan.reason}")
-    assert isinstance(plan, Plan)
-    result = draft(plan.text)
-    districts = tuple(
-        d.strip() for d in (args.districts or "").replace("，", ",").split(",") if d.strip()
-    )
-    document = drafted_document(
-        result,
-        catalog_id=args.catalog_id,
-        seed=plan.name,
-        seed_sha256=plan.sha256,
-        name=args.name,
-        districts=districts,
-    )
-    Catalog.model_validate(document)  # what is written loads
-    output = Path(args.output) if args.output else Path(f"{args.catalog_id}.yaml")
-    shown_name = " ".join(plan.name.split())  # a file name may hold a line break
-    header = (
-        f"# 由 validate.py catalog draft 从《{shown_name}》起草（{len(result.targets)} 项目标）。\n"
-        "# 标有 review 的条目待人工确认：核对原文后改正并删去 review，"
-        "直到 validate.py catalog lint 本文件没有问题。\n"
-    )
-    body = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
-    write_text(output, header + body)
-    _log(f"起草了 {len(result.targets)} 项目标、{len(result.goals)} 条相对或定性目标 → {output}")
-    if args.review:
-        from reports.draft_page import write_draft_page
-
-        review_path = write_draft_page(Path(args.review), result, document)
-        _log(f"核对页：{review_path}")
-    pending = sum(1 for i in document["indicators"] if i.get("review")) + len(
-        document.get("review", [])
-    )
-    if pending:
-        _log(f"{pending} 处待人工确认（validate.py catalog lint {output} 列出）")
+    for cid in catalog_ids():
+        cat = load(cid).catalog
+        print(f"{cid}\t{cat.jurisdiction}\t{len(cat.indicators)} 项指标\t{cat.name}")
     return EXIT_OK
 
 
-def catalog_document(loaded) -> dict:
-    cat = loaded.catalog
-    indicators = []
-    for ind in cat.indicators:
-        target = None
-        if ind.target is not None:  # a count of streets has none
-            target = {
-                "year": ind.target.year,
-                "value": ind.target.value,
-                "comparator": ind.target.comparator,
-                "text": ind.target.text,
-                "scope": ind.target.scope,
-            }
-            if ind.target.units:
-                target["units"] = ind.target.units
-            if ind.target.comparator == "range":
-                target["low"], target["high"] = ind.target.value, ind.target.high
-            if ind.target.comparator == "≈":
-                target["tolerance"] = ind.target.tolerance
-        indicators.append(
-            {
-                "code": ind.code,
-                "name": ind.name,
-                "aliases": list(ind.aliases),
-                "unit": ind.unit,
-                "kind": ind.kind,
-                "domain": ind.domain,
-                "attribute": ind.attribute,
-                "direction": ind.direction,
-                "required": ind.required,
-                "additive": ind.sums_across_districts,
-                "baseline": (
-                    {"year": ind.baseline.year, "value": ind.baseline.value}
-                    if ind.baseline
-                    else None
-                ),
-                "target": target,
-                "relations": [r.model_dump() for r in ind.relations],
-                "source": {"seed": ind.source.seed, "quote": ind.source.quote},
-            }
-        )
-    return {
-        "id": cat.id,
-        "name": cat.name,
-        "jurisdiction": cat.jurisdiction,
-        "version": loaded.version,
-        "reporting_units": {
-            "required": list(cat.reporting_units.required),
-            "optional": list(cat.reporting_units.optional),
-        },
-        "indicators": indicators,
-    }
+def cmd_catalog_show(args: argparse.Namespace) -> int:
+    from indicators.catalog import catalog_document
+
+    loaded = load(args.id)
+    if args.json:
+        print(json.dumps(catalog_document(loaded), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{loaded.catalog.name}（{loaded.catalog.jurisdiction}，版本 {loaded.version}）")
+    for ind in loaded.catalog.indicators:
+        attr = "约束性" if ind.binding else "预期性"
+        print(f"  {ind.code:<40} {ind.name}（{ind.unit or '—'}） {ind.target_summary}  {attr}")
+    return EXIT_OK
 
 
-FILE_OUTPUTS = ("json_path", "csv_path", "xlsx_path")
-FOLDER_OUTPUTS = ("html_dir", "annotate_dir", "gx_docs")
+def cmd_catalog_lint(args: argparse.Namespace) -> int:
+    from indicators import catalog_ids
+    from indicators.sources import lint_with_sources
+    from submissions.settings import settings
+
+    seeds = Path(args.sources) if args.sources else settings().seeds_dir
+    if args.sources and not seeds.is_dir():
+        raise UsageError(f"规划原文目录不存在：{seeds}")
+    failed = False
+    for target in args.targets or catalog_ids():
+        problems, checked_in = lint_with_sources(target, seeds)
+        for problem in problems:
+            print(f"{target}: {problem}")
+        if not problems:
+            print(f"{target}: 没有问题")
+        if checked_in is None and not problems:
+            where = f"原文不在 YAML 文件旁，也不在 {seeds}"
+            _log(f"{target}：未核对规划原文（{where}；用 --sources 指定）")
+        failed = failed or bool(problems)
+    return EXIT_ERRORS if failed else EXIT_OK
 
 
-def _check_outputs(args: argparse.Namespace) -> None:
-    """Every place a report goes must be writable before any file is read: a scheduled job
-    learns of a full disk or a read-only folder at once, in one line."""
-    # the output options of check, batch and evaluate (each command has some of them)
-    given = [getattr(args, name, None) for name in (*FILE_OUTPUTS, *FOLDER_OUTPUTS)]
-    folders = [
-        Path(value) if name in FOLDER_OUTPUTS else Path(value).parent
-        for name, value in zip((*FILE_OUTPUTS, *FOLDER_OUTPUTS), given, strict=True)
-        if value and value != "-"
-    ]
-    from submissions.output import check_writable, why
+def cmd_catalog_draft(args: argparse.Namespace) -> int:
+    import re
 
-    for folder in folders:
-        try:
-            check_writable(folder)
-        except OSError as exc:
-            raise UsageError(f"无法写出结果：{folder}（{why(exc)}）") from exc
+    from reports.api import draft_catalog
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", args.catalog_id):
+        raise UsageError(f"ID “{args.catalog_id}”只能用小写字母、数字和下划线，并以字母开头")
+    plan = Path(args.plan)
+    if not plan.is_file():
+        raise UsageError(f"找不到规划文件：{plan}")
+    districts = tuple(
+        d.strip() for d in (args.districts or "").replace("，", ",").split(",") if d.strip()
+    )
+    drafted = draft_catalog(
+        plan, args.catalog_id, name=args.name, districts=districts,
+        output=Path(args.output) if args.output else None,
+        review=Path(args.review) if args.review else None, limits=_limits(),
+    )  # fmt: skip
+    _log(f"起草了 {drafted.targets} 项目标、{drafted.goals} 条相对或定性目标 → {drafted.output}")
+    if drafted.review:
+        _log(f"核对页：{drafted.review}")
+    if drafted.pending:
+        _log(f"{drafted.pending} 处待人工确认（validate.py catalog lint {drafted.output} 列出）")
+    return EXIT_OK
+
+
+CATALOG_ACTIONS = {
+    "list": cmd_catalog_list,
+    "show": cmd_catalog_show,
+    "lint": cmd_catalog_lint,
+    "draft": cmd_catalog_draft,
+}
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    return CATALOG_ACTIONS[args.action](args)
+
+
+def _outputs(args: argparse.Namespace):
+    """check's and batch's report options; every place they name must be writable before any
+    file is read (a scheduled job learns of a full disk or a read-only folder at once)."""
+    from reports.api import Outputs, check_places
+
+    outputs = Outputs(
+        json=args.json_path, csv=args.csv_path, html=args.html_dir,
+        annotate=args.annotate_dir, gx_docs=args.gx_docs, summary=not args.json_path,
+    )  # fmt: skip
+    _places_writable(check_places, outputs.places())
+    return outputs
+
+
+def _places_writable(check_places, places) -> None:
+    try:
+        check_places(places)
+    except CannotContinue as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from reports.api import check_files, write_outputs
+
     paths = [Path(p) for p in args.files]
     for path in paths:
         if not path.exists():
             raise UsageError(f"文件不存在：{path}")
         if path.is_dir():
             raise UsageError(f"{path} 是目录；校验目录请用 validate.py batch")
-    _check_outputs(args)
-    from submissions.reading.dispatch import Reading
-    from submissions.reading.isolation import shared_pool
+    outputs = _outputs(args)
+    outcome = check_files(
+        paths, args.catalog, year=args.year, district=args.district, engine=args.engine,
+        fail_fast=args.fail_fast, limits=_limits(),
+    )  # fmt: skip
+    write_outputs(outcome, outputs)
+    return EXIT_ERRORS if outcome.has_errors else EXIT_OK
 
-    # A reading child starts first; the file is sent to it as soon as the catalog is loaded,
-    # and it parses while pandas and pandera are imported here.
-    pool = shared_pool(_limits())
-    pool.warm(min(len(paths), pool.size))
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from reports.api import check_files, inbox, write_outputs
+
     loaded = load(args.catalog)
-    reading = Reading(paths, loaded.catalog, year=args.year, district=args.district, pool=pool)
-    from expectations import validate
-    from expectations.engine import prepare
+    directory = Path(args.directory)
+    if not directory.is_dir():
+        raise UsageError(f"目录不存在：{directory}")
+    outputs = _outputs(args)
+    files, skipped = inbox([directory])
+    for passed in skipped:
+        _log(f"跳过 {passed.path}：{passed.reason}")
+    outcome = check_files(
+        files, loaded, cache=True, force=args.force, engine=args.engine,
+        fail_fast=args.fail_fast, progress=_progress(len(files)), limits=_limits(),
+    )  # fmt: skip
+    if outcome.reused:
+        _log(
+            f"{outcome.reused} 个文件内容和指标体系版本都未改动，"
+            "沿用上次读取的结果（--force 可全部重读）"
+        )
+    write_outputs(outcome, outputs)
+    return EXIT_ERRORS if outcome.has_errors else EXIT_OK
 
-    prepare()
-    submissions = reading.result()
-    args.sources = {str(p): p for p in paths}
-    outcome = validate(submissions, loaded, fail_fast=args.fail_fast, engine=args.engine)
-    return _write_outputs(outcome, args)
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from reports.api import EvaluationOutputs, check_places, evaluate_files, inbox, write_evaluation
+    from reports.evaluation_report import evaluation_text
+
+    loaded = load(args.catalog)
+    for given in map(Path, args.paths):
+        if not given.exists():
+            raise UsageError(f"文件或目录不存在：{given}")
+    files, skipped = inbox(args.paths)
+    for passed in skipped:
+        _log(f"跳过 {passed.path}：{passed.reason}")
+    if not files:
+        raise UsageError("没有可评估的文件")
+    outputs = EvaluationOutputs(json=args.json_path, html=args.html_dir, xlsx=args.xlsx_path)
+    _places_writable(check_places, outputs.places())
+    evaluation = evaluate_files(
+        files, loaded, args.year, progress=_progress(len(files)), limits=_limits()
+    )
+    write_evaluation(evaluation, outputs)
+    print(evaluation_text(evaluation))
+    # as check and batch: a file that could not be read makes the run fail (exit 1)
+    return EXIT_ERRORS if evaluation.unreadable_files else EXIT_OK
 
 
 def _limits():
@@ -398,82 +348,6 @@ def _limits():
         return settings().limits
     except CannotContinue as exc:
         raise UsageError(str(exc)) from exc
-
-
-def cmd_batch(args: argparse.Namespace) -> int:
-    loaded = load(args.catalog)
-    directory = Path(args.directory)
-    if not directory.is_dir():
-        raise UsageError(f"目录不存在：{directory}")
-    _check_outputs(args)
-    limits = _limits()
-    from submissions.batch_cache import CachedReading
-    from submissions.reading.inbox import list_inbox
-
-    files, skipped = list_inbox(directory)
-    for passed in skipped:
-        _log(f"跳过 {passed.path}：{passed.reason}")
-    reading = CachedReading(
-        files, loaded, force=args.force, progress=_progress(len(files)), limits=limits
-    )
-    from expectations import validate  # imported while the children read
-
-    submissions = reading.result()
-    args.sources = {str(p): p for p in files}
-    if reading.cached:
-        _log(
-            f"{len(reading.cached)} 个文件内容和指标体系版本都未改动，"
-            "沿用上次读取的结果（--force 可全部重读）"
-        )
-    outcome = validate(submissions, loaded, fail_fast=args.fail_fast, engine=args.engine)
-    return _write_outputs(outcome, args)
-
-
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    loaded = load(args.catalog)
-    from submissions.reading.inbox import list_inbox
-
-    files: list[Path] = []
-    for given in map(Path, args.paths):
-        if given.is_dir():
-            found, skipped = list_inbox(given)
-            for passed in skipped:
-                _log(f"跳过 {passed.path}：{passed.reason}")
-            files += found
-        elif given.is_file():
-            files.append(given)
-        else:
-            raise UsageError(f"文件或目录不存在：{given}")
-    if not files:
-        raise UsageError("没有可评估的文件")
-    _check_outputs(args)
-    from submissions.reading.dispatch import Reading
-
-    reading = Reading(files, loaded.catalog, progress=_progress(len(files)), limits=_limits())
-    from expectations import validate
-    from expectations.evaluation import evaluate
-    from reports.evaluation_report import evaluation_document, evaluation_text
-
-    outcome = validate(reading.result(), loaded)
-    evaluation = evaluate(outcome, args.year)
-    if args.json_path:
-        from reports.json_report import write_json
-
-        write_json(evaluation_document(evaluation), Path(args.json_path))
-        _log(f"评估 JSON 已写入 {args.json_path}")
-    if args.html_dir:
-        from reports.evaluation_page import write_evaluation_page
-
-        page = write_evaluation_page(evaluation, Path(args.html_dir))
-        _log(f"评估页面已写入 {page}")
-    if args.xlsx_path:
-        from reports.evaluation_workbook import write_evaluation_workbook
-
-        write_evaluation_workbook(evaluation, Path(args.xlsx_path))
-        _log(f"评估工作簿已写入 {args.xlsx_path}")
-    print(evaluation_text(evaluation))
-    # as check and batch: a file that could not be read makes the run fail (exit 1)
-    return EXIT_ERRORS if any(r.submission.unreadable for r in outcome.results) else EXIT_OK
 
 
 def _progress(total: int):
@@ -502,48 +376,6 @@ def _progress(total: int):
 
 def _log(message: str) -> None:
     print(f"validate: {message}", file=sys.stderr, flush=True)
-
-
-def _write_outputs(outcome, args: argparse.Namespace) -> int:
-    from reports import document, summary, write_csv, write_json
-
-    def write_tables() -> None:
-        if args.json_path == "-":  # for a pipeline: the document on standard output
-            from reports.json_report import write_document
-
-            sys.stdout.flush()
-            write_document(document(outcome, deferred=True), sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-        elif args.json_path:
-            write_json(document(outcome, deferred=True), Path(args.json_path))
-            _log(f"JSON 报告已写入 {args.json_path}")
-        if args.csv_path:
-            write_csv(outcome, Path(args.csv_path))
-            _log(f"问题清单已写入 {args.csv_path}")
-
-    if not args.html_dir:
-        write_tables()
-    if args.gx_docs:
-        from expectations.gx import build_data_docs
-
-        index = build_data_docs(outcome.loaded, outcome.table, Path(args.gx_docs))
-        _log(f"GX Data Docs 已写入 {index}（这些页面从 CDN 加载样式和脚本，离线打开会失去样式）")
-    if args.html_dir:
-        from reports.html import write_html
-
-        # the JSON and CSV are written while forked processes render the pages
-        dashboard = write_html(
-            outcome, Path(args.html_dir), workers=os.cpu_count() or 1, meanwhile=write_tables
-        )
-        _log(f"HTML 报告已写入 {dashboard}")
-    if args.annotate_dir:
-        from reports.annotate import write_annotated
-
-        written = write_annotated(outcome, Path(args.annotate_dir), getattr(args, "sources", {}))
-        _log(f"已写出 {len(written)} 个标注副本到 {args.annotate_dir}")
-    if not args.json_path:
-        print(summary(outcome))
-    return EXIT_ERRORS if outcome.has_errors else EXIT_OK
 
 
 def cmd_template(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -172,6 +173,9 @@ class Outcome:
     batch_findings: list[Finding]
     table: pd.DataFrame  # the enriched tidy table of every readable submission
     engines: dict[str, str] = field(default_factory=dict)  # rule code → engine that ran it
+    # each result's file (as reports name it) → its path, for writers that copy it (annotate)
+    sources: dict[str, Path] = field(default_factory=dict)
+    reused: int = 0  # submissions that came from the batch cache, unread
 
     def render_ahead(self) -> None:
         """Write every finding's message now if they make one block, else work out the rules'

@@ -64,6 +64,7 @@ class Evaluation:
     indicators: list[IndicatorEvaluation]
     missing_districts: list[str]  # required units with no submission at all
     unreadable_districts: list[str]  # received, but no file of theirs could be read
+    unreadable_files: int = 0  # files that could not be read, whoever's they were
 
     def summary(self) -> dict:
         """What a leader reads in a minute."""
@@ -132,6 +133,7 @@ def evaluate(outcome: Outcome, year: int | None = None) -> Evaluation:
         indicators=indicators,
         missing_districts=[u for u in required_units if u not in received and u not in readable],
         unreadable_districts=[u for u in required_units if u in received and u not in readable],
+        unreadable_files=sum(r.submission.unreadable for r in outcome.results),
     )
 
 

@@ -297,3 +297,58 @@ def _text_agrees(ind, reading) -> bool:
     if reading.comparator == "range":
         return target.comparator == "range" and reading.high == target.high
     return reading.comparator in (None, target.comparator)
+
+
+def catalog_document(loaded: LoadedCatalog) -> dict:
+    """`catalog show --json`: the catalog's indicators as plain values in their own units."""
+    cat = loaded.catalog
+    indicators = []
+    for ind in cat.indicators:
+        target: dict[str, object] | None = None
+        if ind.target is not None:  # a count of streets has none
+            target = {
+                "year": ind.target.year,
+                "value": ind.target.value,
+                "comparator": ind.target.comparator,
+                "text": ind.target.text,
+                "scope": ind.target.scope,
+            }
+            if ind.target.units:
+                target["units"] = ind.target.units
+            if ind.target.comparator == "range":
+                target["low"], target["high"] = ind.target.value, ind.target.high
+            if ind.target.comparator == "≈":
+                target["tolerance"] = ind.target.tolerance
+        indicators.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "aliases": list(ind.aliases),
+                "unit": ind.unit,
+                "kind": ind.kind,
+                "domain": ind.domain,
+                "attribute": ind.attribute,
+                "direction": ind.direction,
+                "required": ind.required,
+                "additive": ind.sums_across_districts,
+                "baseline": (
+                    {"year": ind.baseline.year, "value": ind.baseline.value}
+                    if ind.baseline
+                    else None
+                ),
+                "target": target,
+                "relations": [r.model_dump() for r in ind.relations],
+                "source": {"seed": ind.source.seed, "quote": ind.source.quote},
+            }
+        )
+    return {
+        "id": cat.id,
+        "name": cat.name,
+        "jurisdiction": cat.jurisdiction,
+        "version": loaded.version,
+        "reporting_units": {
+            "required": list(cat.reporting_units.required),
+            "optional": list(cat.reporting_units.optional),
+        },
+        "indicators": indicators,
+    }

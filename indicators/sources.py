@@ -8,11 +8,8 @@ from pathlib import Path
 from indicators.catalog import LintProblem
 from indicators.model import Catalog
 
-# The team keeps the plan texts beside the checkout (CI has them there too); a user's clone
-# does not have them, and then this check cannot run. VALIDATE_SEEDS_DIR names another
-# folder: submissions.settings reads it (Settings.seeds_dir), as it reads every setting.
-DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-FOLDER_VARIABLE = "VALIDATE_SEEDS_DIR"
+# Which folder holds the plan texts is a setting (submissions.settings: Settings.seeds_dir);
+# the functions here are handed it.
 
 # A quote may elide with …… and may name where in the plan it is (a table, the running text);
 # those labels are ours, not the plan's.
@@ -58,6 +55,26 @@ def source_problems(catalog: Catalog, folder: Path) -> list[LintProblem]:
             if fragment not in text:
                 problems.append(LintProblem(f"{here}.quote", f"原文中找不到“{fragment[:60]}”"))
     return problems
+
+
+def lint_with_sources(target: str, seeds: Path) -> tuple[list[LintProblem], Path | None]:
+    """`lint` of a catalog (an id or a YAML file), then, where its plan text can be found, the
+    plan's SHA-256 and every quote against it: beside a YAML file (a drafted catalog's plan
+    lies there), else in `seeds`. Also the folder the plan was checked in (None: not checked,
+    the plan is nowhere to be found; a lint problem stops before the sources are looked at)."""
+    from indicators.catalog import lint, load
+
+    problems = lint(target)
+    if problems:
+        return problems, None
+    catalog = load(target).catalog
+    beside = Path(target).parent if Path(target).suffix.lower() in (".yaml", ".yml") else None
+    for folder in [*([beside] if beside is not None else []), seeds]:
+        if (folder / catalog.seed).is_file():
+            return source_problems(catalog, folder), folder
+    if beside is None and seeds.is_dir():  # a bundled catalog whose plan is missing there
+        return source_problems(catalog, seeds), seeds
+    return [], None
 
 
 def _plan_text(path: Path, content: bytes) -> str:

@@ -13,11 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from indicators.sources import DEFAULT_FOLDER, FOLDER_VARIABLE
 from submissions.finding import CannotContinue
 from submissions.reading.limits import Limits, size_text
 
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
+# The team keeps the plan texts beside the checkout (CI has them there too); a user's clone
+# does not have them, and then the checks against them cannot run.
+SEEDS_VARIABLE = "VALIDATE_SEEDS_DIR"
+DEFAULT_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
 
@@ -41,7 +44,7 @@ class Settings:
             secret_key=environ.get("VALIDATE_SECRET_KEY") or None,
             https=_flag(environ, "VALIDATE_HTTPS"),
             limits=Limits.from_variables(environ),
-            seeds_dir=Path(environ.get(FOLDER_VARIABLE, "").strip() or DEFAULT_FOLDER),
+            seeds_dir=Path(environ.get(SEEDS_VARIABLE, "").strip() or DEFAULT_SEEDS),
         )
 
 

@@ -46,12 +46,11 @@ def needs_program(program: str) -> None:
 def plan_texts() -> Path:
     """The folder of plan texts: CI must have it (a failure there); a user's clone may not,
     and the test skips saying where it looked."""
-    from indicators.sources import FOLDER_VARIABLE
-    from submissions.settings import settings
+    from submissions.settings import SEEDS_VARIABLE, settings
 
     folder = settings().seeds_dir
     if not folder.is_dir():
-        message = f"规划原文不在 {folder}（可用 {FOLDER_VARIABLE} 指定）"
+        message = f"规划原文不在 {folder}（可用 {SEEDS_VARIABLE} 指定）"
         if in_ci():
             pytest.fail(message)
         pytest.skip(message)

@@ -18,13 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from expectations import Result, validate
+from expectations import Result
 from indicators import LoadedCatalog, load
 from reports.html import submission_page, values_by_file
 from reports.json_report import submission_document
 from reports.service.reviewing import earlier_reports, reported_by_file
 from reports.service.store import Account, Store, StoredSubmission
-from submissions import read_submissions
 from submissions.finding import READING_CODES
 
 LOG = logging.getLogger("validate.service")
@@ -143,8 +142,16 @@ class BatchValidator:
 
 
 def _validated(uploads: list[Upload]):
-    """Read and validate these uploads (of one catalog) together."""
-    loaded = uploads[0].loaded
+    """Read and check these uploads (of one catalog) together, through the pipeline every
+    command takes: judged each on its own (no rules across districts), each upload its
+    account's district's, with what its district reported before."""
+    from reports.api import check_files
+
+    def as_districts(submissions) -> pd.DataFrame | None:
+        for upload, submission in zip(uploads, submissions, strict=True):
+            _as_district(upload, submission)
+        return _history(uploads, submissions)
+
     with tempfile.TemporaryDirectory() as folder:
         # Our own copies under neutral names: an uploaded name is never a path.
         paths = []
@@ -152,17 +159,14 @@ def _validated(uploads: list[Upload]):
             path = Path(folder) / upload.key
             path.write_bytes(upload.content)
             paths.append(path)
-        submissions = read_submissions(
+        return check_files(
             paths,
-            loaded.catalog,
-            display_names=[upload.key for upload in uploads],
+            uploads[0].loaded,
+            names=[upload.key for upload in uploads],
             districts=[upload.district for upload in uploads],
+            across_districts=False,
+            before_checking=as_districts,
         )
-    for upload, submission in zip(uploads, submissions, strict=True):
-        _as_district(upload, submission)
-    return validate(
-        submissions, loaded, across_districts=False, history=_history(uploads, submissions)
-    )
 
 
 def _history(uploads: list[Upload], submissions) -> pd.DataFrame | None:

@@ -29,19 +29,18 @@ def latest_by_period(rows: list[StoredSubmission]) -> dict[tuple, StoredSubmissi
 def evaluation_view(store: Store, account: Account, year: int | None) -> dict:
     """Every district's latest upload of each period, read again from the stored bytes and
     judged as `validate.py evaluate` judges a folder."""
-    from expectations import validate
-    from submissions import read_submissions
+    from reports.api import check_files
 
     loaded = load(account.catalog)
     rows = [r for r in latest_by_period(store.submissions(account)).values() if r.district]
     rows.sort(key=lambda r: (r.period or 0, r.id))
-    submissions = read_submissions(
+    outcome = check_files(
         [store.file_path(r.sha256) for r in rows],
-        loaded.catalog,
-        display_names=[f"{r.district}-{r.period or '年度未知'}-第{r.id}号" for r in rows],
+        loaded,
+        names=[f"{r.district}-{r.period or '年度未知'}-第{r.id}号" for r in rows],
         districts=[r.district for r in rows],
+        across_districts=False,
     )
-    outcome = validate(submissions, loaded, across_districts=False)
     page = evaluation_page(evaluate(outcome, year))
     page["dashboard_link"] = "/"
     return page
