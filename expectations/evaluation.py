@@ -105,19 +105,74 @@ def evaluation_year(catalog: Catalog, year: int | None) -> int:
     return year or catalog.last_target_year
 
 
+@dataclass
+class Reported:
+    """What an evaluation judges, however it was gathered (a run of files, the service's stored
+    uploads): every value read, where each came from, which cells hold a value that cannot be
+    trusted, and who sent anything at all."""
+
+    # file, district, indicator, role, year, value, sheet, cell, and rank: (report year, order)
+    # of the file it came from; the latest rank wins for each district, indicator, role, year
+    values: pd.DataFrame
+    wrong_cells: set[tuple]  # (file, sheet, cell) of values with a data error
+    received: set[str]  # districts some file came from, readable or not
+    readable: set[str]  # districts with a readable file
+    unreadable_files: int = 0
+
+    COLUMNS = ("file", "district", "indicator", "role", "year", "value", "cell", "sheet", "rank")
+
+
+def reported_in(outcome: Outcome) -> Reported:
+    """A run's files as an evaluation reads them: ranked by reporting year, then run order."""
+    wrong_cells = {
+        (finding.file, finding.sheet, finding.cell)
+        for result in outcome.results
+        for finding in result.findings
+        if finding.cell and is_data_error(finding)
+    }
+    table = outcome.table
+    columns = ["file", "district", "indicator", "role", "year", "value", "cell", "sheet"]
+    if table is None or table.empty:
+        values = pd.DataFrame(columns=list(Reported.COLUMNS))
+    else:
+        rank = {
+            result.submission.file: ((result.submission.year or 0), position)
+            for position, result in enumerate(outcome.results)
+        }
+        values = table.loc[table["indicator"].notna() & table["district"].notna(), columns].copy()
+        for name in ("file", "district", "indicator", "role", "cell", "sheet"):
+            values[name] = values[name].astype(object)
+        values["year"] = values["year"].astype("float64")
+        values["rank"] = values["file"].map(rank)
+    readable = {
+        r.submission.district
+        for r in outcome.results
+        if not r.submission.unreadable and r.submission.district
+    }
+    return Reported(
+        values=values,
+        wrong_cells=wrong_cells,
+        received={r.submission.district for r in outcome.results if r.submission.district},
+        readable=readable,
+        unreadable_files=sum(r.submission.unreadable for r in outcome.results),
+    )
+
+
 def evaluate(outcome: Outcome, year: int | None = None) -> Evaluation:
     """Judge every indicator at its target year (or at `year` when the target is later), on
     each district's latest submission that reports that year."""
-    catalog = outcome.loaded.catalog
+    return judge(reported_in(outcome), outcome.loaded.catalog, year)
+
+
+def judge(reported: Reported, catalog: Catalog, year: int | None = None) -> Evaluation:
+    """The evaluation of what was reported, at `year` (default: the plan's last target year)."""
     year = evaluation_year(catalog, year)
-    wrong_cells = _error_cells(outcome)
-    rows = _latest_rows(outcome, wrong_cells)
+    wrong_cells = reported.wrong_cells
+    rows = _latest_rows(reported.values, wrong_cells)
     required_units = list(catalog.reporting_units.required)
-    received = {r.submission.district for r in outcome.results if r.submission.district}
+    received = reported.received
     readable = set(rows["district"].dropna().unique()) if not rows.empty else set()
-    for result in outcome.results:
-        if not result.submission.unreadable and result.submission.district:
-            readable.add(result.submission.district)
+    readable |= reported.readable
     # every required unit (one that did not report shows 无数据), and optional ones that did
     units = required_units + [u for u in catalog.reporting_units.optional if u in readable]
     found = Found(rows, catalog.approx_tolerance)
@@ -133,26 +188,16 @@ def evaluate(outcome: Outcome, year: int | None = None) -> Evaluation:
         indicators=indicators,
         missing_districts=[u for u in required_units if u not in received and u not in readable],
         unreadable_districts=[u for u in required_units if u in received and u not in readable],
-        unreadable_files=sum(r.submission.unreadable for r in outcome.results),
+        unreadable_files=reported.unreadable_files,
     )
 
 
-def _latest_rows(outcome: Outcome, wrong_cells: set) -> pd.DataFrame:
+def _latest_rows(values: pd.DataFrame, wrong_cells: set) -> pd.DataFrame:
     """One row per (district, indicator, role, year): from the latest submission holding it
-    (latest reporting year; among equals, the later file in the run)."""
-    table = outcome.table
-    columns = ["file", "district", "indicator", "role", "year", "value", "cell", "sheet"]
-    if table is None or table.empty:
-        return pd.DataFrame(columns=[*columns, "rank"])
-    rank = {}
-    for position, result in enumerate(outcome.results):
-        rank[result.submission.file] = ((result.submission.year or 0), position)
-    rows = table.loc[table["indicator"].notna() & table["district"].notna(), columns].copy()
-    for name in ("file", "district", "indicator", "role", "cell", "sheet"):
-        rows[name] = rows[name].astype(object)
-    rows["year"] = rows["year"].astype("float64")
-    rows["rank"] = rows["file"].map(rank)
-    rows = rows.dropna(subset=["year"])
+    (latest reporting year; among equals, the later file)."""
+    if values.empty:
+        return values
+    rows = values.dropna(subset=["year"])
     rows = rows.sort_values("rank", kind="stable")
     # A later submission that left the cell blank does not erase an earlier value; one that
     # wrote something unusable there ("待统计") does: that value is 数据有误.
@@ -166,15 +211,6 @@ def _latest_rows(outcome: Outcome, wrong_cells: set) -> pd.DataFrame:
     keep = ~blank.to_numpy(bool)
     keep[blank.to_numpy(bool)] = np.array(wrong, dtype=bool)  # also when nothing is blank
     return rows[keep].drop_duplicates(["district", "indicator", "role", "year"], keep="last")
-
-
-def _error_cells(outcome: Outcome) -> set[tuple[str | None, str | None, str]]:
-    return {
-        (finding.file, finding.sheet, finding.cell)
-        for result in outcome.results
-        for finding in result.findings
-        if finding.cell and is_data_error(finding)
-    }
 
 
 class Found:

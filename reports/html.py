@@ -376,19 +376,20 @@ def _indicator_rows(
                 "name": ind.name,
                 "unit": ind.unit,
                 "binding": ind.binding,
-                "baseline": _shown(base_value)
+                "baseline": shown_number(base_value)
                 + ("" if baseline else "（全市）" if ind.baseline else ""),
                 "actuals": [
                     {
                         "year": int(e[1]) if e[1] == e[1] and e[1] is not None else "",
-                        "shown": _shown(e[2]) if e[2] == e[2] else (e[3] or "空白"),
+                        "shown": shown_number(e[2]) if e[2] == e[2] else (e[3] or "空白"),
                         "raw": e[3],
                         "flagged": e[4] in flagged_cells,
                     }
                     for e in actuals[:VALUES_SHOWN]
                 ],
                 "more_values": max(len(actuals) - VALUES_SHOWN, 0),
-                "target": _shown(target_value) + ("" if target or not ind.target else "（全市）"),
+                "target": shown_number(target_value)
+                + ("" if target or not ind.target else "（全市）"),
                 "city_target": ind.target_summary,
                 "chart": progress_chart(base_value, [(e[1], e[2]) for e in usable], target_value),
                 "progress": progress,
@@ -407,7 +408,8 @@ def _indicator_rows(
 VALUES_SHOWN = 12
 
 
-def _shown(value) -> str:
+def shown_number(value) -> str:
+    """A value as pages show it: four decimals at most, a dash for none."""
     if value is None or value != value:
         return "—"
     text = f"{float(value):.4f}".rstrip("0").rstrip(".")  # display only: 4 decimals at most

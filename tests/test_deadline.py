@@ -253,7 +253,7 @@ def test_uploads_interrupted_by_kill_9_are_checked_after_restart(tmp_path, files
         server.kill()
     assert _unfinished(store) == []
     for row in interrupted:
-        document = json.loads(store.stored(row.id).document)
+        document = store.document(store.stored(row.id))
         content = store.file_path(row.sha256).read_bytes()
         assert (document["status"], placed(document)) == (
             expected[content]["status"],
@@ -311,7 +311,7 @@ def test_two_instances_start_together_on_a_fresh_database_and_share_uploads(
                     headers={"Authorization": f"Bearer {tokens['reviewer']}"},
                 ).json()
                 assert len(listed) == len(sent)
-                stored = [json.loads(store.stored(r.json()["id"]).document) for r in responses]
+                stored = [store.document(store.stored(r.json()["id"])) for r in responses]
                 store.engine.dispose()
             finally:
                 for server in servers:
@@ -337,16 +337,18 @@ def test_recheck_says_what_changed_and_takes_up_unfinished_rows(tmp_path, yantai
         unfinished = intake(store, account, "再次上传.xlsx", clean)
         gone = intake(store, account, "文件丢失.xlsx", b"\x00 will vanish")
     # as an older catalog had it: one more finding, an error
-    document = json.loads(older.document)
-    document["status"] = "error"
-    document["findings"].append({"rule": "value.max", "category": "range", "severity": "error",
-                                 "sheet": "指标填报", "cell": "F8", "message": "旧的"})  # fmt: skip
     with store.engine.begin() as connection:
         from sqlalchemy import text
 
         connection.execute(
-            text("UPDATE submissions SET document = :d, status = 'error' WHERE id = :i"),
-            {"d": json.dumps(document, ensure_ascii=False), "i": older.id},
+            text("INSERT INTO findings (submission_id, position, severity, category, rule, "
+                 "sheet, cell, message) VALUES (:i, 99, 'error', 'range', 'value.max', "
+                 "'指标填报', 'F8', '旧的')"),
+            {"i": older.id},
+        )  # fmt: skip
+        connection.execute(
+            text("UPDATE submissions SET status = 'error', errors = 1 WHERE id = :i"),
+            {"i": older.id},
         )
         connection.execute(  # as if a process that no longer exists was checking it
             text("UPDATE submissions SET checked_at = NULL, checker = :c WHERE id = :i"),
@@ -369,7 +371,7 @@ def test_recheck_says_what_changed_and_takes_up_unfinished_rows(tmp_path, yantai
     assert "有错误 → 通过" in said[f"第 {older.id}"], done.stdout
     assert "不再有 1 条（value.max 指标填报!F8）" in said[f"第 {older.id}"]
     assert said[f"第 {unfinished.id}"].endswith("无变化")
-    vanished = json.loads(store.stored(gone.id).document)
+    vanished = store.document(store.stored(gone.id))
     assert "原文件已不在存储目录中" in vanished["findings"][0]["message"]
     assert "Traceback" not in done.stderr
 

@@ -223,8 +223,8 @@ def test_findings_lists_share_one_layout(tmp_path, outcome_and_paths):
     sheet = openpyxl.load_workbook(written[1])[FINDINGS_SHEET]
     from_copy = [[c.value for c in row] for row in sheet.iter_rows()]
     result = outcome.results[1]
-    document = {"findings": [f.as_dict() for f in result.findings]}
-    served = list(csv.reader(_csv(document, "x.xlsx").decode("utf-8-sig").splitlines()))
+    stored = [f.as_dict() for f in result.findings]
+    served = list(csv.reader(_csv(stored, "x.xlsx").decode("utf-8-sig").splitlines()))
     assert from_batch[0] == from_copy[0] == served[0] == HEADER
     severity = HEADER.index("严重程度")
     assert {row[severity] for row in served[1:]} <= {"错误", "警告", "提示"}

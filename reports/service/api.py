@@ -8,7 +8,6 @@ from starlette.concurrency import run_in_threadpool
 
 from reports.service import intake as uploads
 from reports.service.auth import TokenHolder
-from reports.service.store import document_of
 from reports.service.web import AFTER_UPLOAD, web_of
 
 router = APIRouter(prefix="/api")
@@ -25,15 +24,16 @@ async def api_upload(request: Request, file: UploadFile, catalog: str | None = F
     row = await run_in_threadpool(
         uploads.intake, web.store, account, file.filename or "upload", content
     )
-    return JSONResponse(document_of(row), status_code=201, headers=AFTER_UPLOAD)
+    return JSONResponse(web.store.document(row), status_code=201, headers=AFTER_UPLOAD)
 
 
 @router.get("/submissions/{submission_id}")
 def api_get(request: Request, submission_id: int, account: TokenHolder):
-    row = web_of(request).store.submission(submission_id, account)
+    store = web_of(request).store
+    row = store.submission(submission_id, account)
     if row is None:
         return JSONResponse({"error": "没有这份填报"}, status_code=404)
-    return JSONResponse(document_of(row))
+    return JSONResponse(store.document(row))
 
 
 @router.get("/submissions")

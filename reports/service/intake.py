@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import gc
-import json
 import logging
 import queue
 import tempfile
@@ -20,7 +19,6 @@ import pandas as pd
 
 from expectations import Result
 from indicators import LoadedCatalog, load
-from reports.html import submission_page, values_by_file
 from reports.json_report import submission_document
 from reports.service.reviewing import earlier_reports, reported_by_file
 from reports.service.store import Account, Store, StoredSubmission
@@ -39,6 +37,10 @@ class Upload:
     name: str  # the uploaded name, as reports show it (never a path)
     district: str | None  # the uploading district's account: the file is that district's
     store: Store | None = None  # where the district's earlier reports are read from
+    # the stored row the check's outcome goes into (None: checked, not stored: a warm-up);
+    # the batch thread fills it in and stores it before it answers, and the request that
+    # made it reads it only after the answer
+    row: StoredSubmission | None = None
 
 
 @dataclass(frozen=True)
@@ -48,19 +50,22 @@ class Checked:
 
     district: str | None
     period: int | None
-    document: dict  # the JSON contract's submission object
-    page: dict  # what its HTML page shows
+    document: dict  # the JSON contract's submission object (its findings stored as rows)
+    values: list[dict]  # every value cell read, as reported_values rows (store.VALUE_FIELDS)
+    version: str  # of the catalog it was checked against
 
     def fields(self) -> dict:
         """The stored row's columns for this outcome."""
         return {
+            "catalog_version": self.version,
             "district": self.district,
             "period": self.period,
             "status": self.document["status"],
             "errors": self.document["summary"]["errors"],
             "warnings": self.document["summary"]["warnings"],
-            "document": json.dumps(self.document, ensure_ascii=False),
-            "page": json.dumps(self.page, ensure_ascii=False, default=str),
+            "kind": self.document.get("kind"),
+            "layout": self.document.get("layout"),
+            "indicators": self.document["summary"]["indicators"],
         }
 
 
@@ -116,29 +121,27 @@ class BatchValidator:
         uploads = [upload for upload, _future in items]
         try:
             outcome = _validated(uploads)
-            # one pass over the batch for every page in it
-            values = values_by_file(outcome)
+            # one pass over the batch for every upload in it
             reported = reported_by_file(outcome.table, [r.submission for r in outcome.results])
         except Exception as exc:  # handed to each waiting request, which logs it
             for _upload, future in items:
                 future.set_exception(exc)
             return
-        stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+        made: list[tuple[Upload, Future, Checked]] = []
         for (upload, future), result in zip(items, outcome.results, strict=True):
-            try:  # one upload's page failing to build is that upload's failure only
-                file = result.submission.file
-                checked = _checked(
-                    outcome,
-                    result,
-                    values.get(file, {}),
-                    reported.get(file, []),
-                    upload.name,
-                    stamp,
-                )
+            try:  # one upload's document failing to build is that upload's failure only
+                values = reported.get(result.submission.file, [])
+                made.append((upload, future, _checked(upload, result, values)))
             except Exception as exc:
                 future.set_exception(exc)
-            else:
-                future.set_result(checked)
+        try:
+            _store_all([(upload, checked) for upload, _future, checked in made])
+        except Exception as exc:  # each request stores its own failure
+            for _upload, future, _checked_one in made:
+                future.set_exception(exc)
+            return
+        for _upload, future, checked in made:
+            future.set_result(checked)
 
 
 def _validated(uploads: list[Upload]):
@@ -206,17 +209,29 @@ def _as_district(upload: Upload, submission) -> None:
             submission.table["district"] = upload.district
 
 
-def _checked(
-    outcome, result: Result, values: dict, reported: list[dict], name: str, stamp: str
-) -> Checked:
-    """One upload's document and page, made from its result while the pass is still here."""
+def _checked(upload: Upload, result: Result, values: list[dict]) -> Checked:
+    """One upload's document and values, made from its result while the pass is still here.
+    An upload whose file names no district is its uploader's (the row's)."""
     submission = result.submission
-    page = submission_page(outcome, result, values, stamp)
-    page["reported"] = reported  # for later uploads' revision checks
-    page["file"] = name
-    findings = [replace(f, file=name) for f in result.findings]
-    own = Result(replace(submission, file=name), findings)
-    return Checked(submission.district, submission.year, submission_document(own), page)
+    findings = [replace(f, file=upload.name) for f in result.findings]
+    own = Result(replace(submission, file=upload.name), findings)
+    district = submission.district or (upload.row.district if upload.row else None)
+    document = submission_document(own)
+    return Checked(district, submission.year, document, values, upload.loaded.version)
+
+
+def _store_all(made: list[tuple[Upload, Checked]]) -> None:
+    """The pass's outcomes stored, each store's in one transaction: a transaction per upload,
+    each writing its hundred-odd values, kept the busy service's writers queueing on SQLite's
+    lock (p99 half a second)."""
+    by_store: dict[int, tuple[Store, list]] = {}
+    for upload, checked in made:
+        if upload.store is not None and upload.row is not None:
+            by_store.setdefault(id(upload.store), (upload.store, []))[1].append(
+                (upload.row, checked.fields(), checked.document["findings"], checked.values)
+            )
+    for store, outcomes in by_store.values():
+        store.finish_submissions(outcomes)
 
 
 def warm_up(store: Store) -> None:
@@ -281,15 +296,15 @@ def intake(store: Store, account: Account, original_name: str, content: bytes) -
         _unfinished(loaded, account, name, digest, len(content)), [_UNFINISHED_FINDING]
     )
     district = account.district if account.role == "district" else None
-    upload = Upload(loaded, content, f"upload-{uuid.uuid4().hex}", name, district, store)
+    key = f"upload-{uuid.uuid4().hex}"
+    upload = Upload(loaded, content, key, name, district, store, row)
     try:
-        checked = batch_validator().check(upload)
+        batch_validator().check(upload)  # the pass stores the outcome in the row
     except Exception:
         LOG.exception("第 %s 号上传校验失败", row.id)
-        checked = _unreadable(loaded, name, digest, len(content), INTERNAL_ERROR)
-    if checked.district is None:
-        checked = replace(checked, district=account.district)
-    return store.finish_submission(row, checked.fields(), checked.document["findings"])
+        failed = _unreadable(loaded, name, digest, len(content), INTERNAL_ERROR, account.district)
+        store.finish_submission(row, failed.fields(), failed.document["findings"], failed.values)
+    return row
 
 
 INTERNAL_ERROR = "校验时出现内部错误，已记录日志，请稍后重新上传"
@@ -300,21 +315,18 @@ _UNFINISHED_FINDING = (
 FILE_GONE = "原文件已不在存储目录中，无法重新校验，请重新上传"
 
 
-def _unreadable(loaded, name: str, digest: str, size: int, reason: str) -> Checked:
-    """The document and page of an upload that could not be read, for `reason`."""
-    from expectations.engine import Outcome
+def _unreadable(
+    loaded, name: str, digest: str, size: int, reason: str, district: str | None
+) -> Checked:
+    """The document of an upload that could not be read, for `reason`."""
     from submissions.reading.tidy import unreadable_here
 
     submission = unreadable_here(name, reason, (digest, size))
-    result = Result(submission, list(submission.findings))
-    outcome = Outcome(loaded, [result], [], submission.table)
-    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    page = submission_page(outcome, result, {}, stamp)
-    return Checked(None, None, submission_document(result), page)
+    document = submission_document(Result(submission, submission.findings))
+    return Checked(district, None, document, [], loaded.version)
 
 
 def _unfinished(loaded, account: Account, name: str, digest: str, size: int) -> StoredSubmission:
-    unfinished = _unreadable(loaded, name, digest, size, _UNFINISHED)
     return StoredSubmission(
         catalog=loaded.catalog.id,
         catalog_version=loaded.version,
@@ -327,8 +339,6 @@ def _unfinished(loaded, account: Account, name: str, digest: str, size: int) -> 
         status="unreadable",
         errors=1,
         warnings=0,
-        document=json.dumps(unfinished.document, ensure_ascii=False),
-        page=json.dumps(unfinished.page, ensure_ascii=False, default=str),
         checker=this_process(),
         claimed_at=_now(),
     )
@@ -386,7 +396,7 @@ def recheck(
     validator = validator or batch_validator()
     pending: list[tuple[StoredSubmission, dict, Future | None, LoadedCatalog]] = []
     for row in rows:
-        before = json.loads(row.document)
+        before = store.document(row)
         loaded = load(row.catalog)
         try:
             content = store.file_path(row.sha256).read_bytes()
@@ -396,24 +406,23 @@ def recheck(
         uploader = store.account_by_id(row.uploaded_by)
         district = uploader.district if uploader and uploader.role == "district" else None
         key = f"recheck-{row.id}-{uuid.uuid4().hex[:8]}"
-        upload = Upload(loaded, content, key, row.original_name, district, store)
+        upload = Upload(loaded, content, key, row.original_name, district, store, row)
         pending.append((row, before, validator.submit(upload), loaded))
     done = []
     for row, before, future, loaded in pending:
-        if future is None:
-            checked = _unreadable(loaded, row.original_name, row.sha256, row.size, FILE_GONE)
-        else:
+        checked = None
+        if future is not None:
             try:
-                checked = future.result()
+                checked = future.result()  # stored by its pass
             except Exception:
                 LOG.exception("第 %s 号上传重新校验失败", row.id)
-                checked = _unreadable(
-                    loaded, row.original_name, row.sha256, row.size, INTERNAL_ERROR
-                )
-        if checked.district is None:
-            checked = replace(checked, district=row.district)
-        fields = {**checked.fields(), "catalog_version": loaded.version}
-        store.finish_submission(row, fields, checked.document["findings"])
+        if checked is None:
+            reason = FILE_GONE if future is None else INTERNAL_ERROR
+            checked = _unreadable(loaded, row.original_name, row.sha256, row.size, reason,
+                                  row.district)  # fmt: skip
+            store.finish_submission(
+                row, checked.fields(), checked.document["findings"], checked.values
+            )
         done.append((row, before, checked.document))
     return done
 

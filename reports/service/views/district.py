@@ -21,7 +21,7 @@ def district_history(request: Request, district: str, account: SignedIn):
     own = account.role == "reviewer" or district == account.district
     if not own or district not in catalog.reporting_units.all:
         return web.render("error.html", 404, message="没有这个单位，或您无权查看。")
-    view = district_view(account.catalog, district, web.store.submissions(account))
+    view = district_view(web.store, account.catalog, district, web.store.submissions(account))
     return web.render(
         "district.html", account=account, catalog=catalog, csrf=web.csrf(request), view=view,
         labels=STATUS_LABELS,

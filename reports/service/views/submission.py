@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import io
-import json
 import logging
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
+from indicators import load
 from reports.service.auth import SignedIn, Viewer
-from reports.service.store import Account, Store, StoredSubmission, document_of
+from reports.service.store import Account, Store, StoredSubmission
 from reports.service.web import XLSX, web_of
 from submissions import Finding
 
@@ -27,7 +27,7 @@ def result_page(request: Request, submission_id: int, account: SignedIn):
     row = web.store.submission(submission_id, account)
     if row is None:
         return web.render("error.html", 404, message=NOT_VISIBLE)
-    page = json.loads(row.page)
+    page = page_of(web.store, row)
     page["dashboard_link"] = "/"
     page["downloads"] = [
         ("标注了问题的工作簿（.xlsx）", f"/submissions/{row.id}/annotated.xlsx"),
@@ -36,6 +36,46 @@ def result_page(request: Request, submission_id: int, account: SignedIn):
     ]
     page["file"] = f"{row.original_name}（第 {row.id} 号上传，{row.uploaded_at:%Y-%m-%d %H:%M}）"
     return HTMLResponse(web.templates.get_template("submission.html").render(page=page))
+
+
+def page_of(store: Store, row: StoredSubmission) -> dict:
+    """The upload's page as the report writer makes it, from what is stored of it: its
+    findings, the values it reported and the catalog as it is now (a change of the page's
+    template or wording shows on every upload, old ones too)."""
+    from expectations.engine import Outcome, Result
+    from reports.html import submission_page
+    from submissions.reading.submission import Submission
+    from submissions.reading.tidy import EMPTY
+
+    loaded = load(row.catalog)
+    findings = findings_as_records(store.findings_of(row.id), row.original_name)
+    submission = Submission(
+        file=row.original_name, sha256=row.sha256, size=row.size, table=EMPTY,
+        findings=findings, kind=row.kind, layout=row.layout, district=row.district,
+        year=row.period, unreadable=row.status == "unreadable",
+    )  # fmt: skip
+    result = Result(submission, findings)
+    values: dict[str, list[tuple]] = {}
+    for value in store.values_of([row.id]):
+        # a past value of an upload stored before roles were kept is shown as reported
+        role = "actual" if value["role"] == "reported" else value["role"]
+        year = float("nan") if value["year"] is None else float(value["year"])
+        number = float("nan") if value["value"] is None else value["value"]
+        values.setdefault(value["indicator"], []).append(
+            (role, year, number, value["raw"], value["cell"])
+        )
+    outcome = Outcome(loaded, [result], [], EMPTY)
+    checked = row.checked_at or row.uploaded_at
+    return submission_page(outcome, result, values, f"{checked:%Y-%m-%d %H:%M}")
+
+
+def findings_as_records(findings: list[dict], file: str) -> list[Finding]:
+    """Stored findings (the contract's fields) as the Finding records writers take."""
+    fields = Finding.__dataclass_fields__
+    return [
+        Finding(file=file, **{k: v for k, v in finding.items() if k in fields})
+        for finding in findings
+    ]
 
 
 def _visible(request: Request, submission_id: int, who: Account | None):
@@ -48,7 +88,7 @@ def report_json(request: Request, submission_id: int, who: Viewer):
     row = _visible(request, submission_id, who)
     if row is None:
         return JSONResponse({"error": "没有这份填报"}, status_code=404)
-    return JSONResponse(document_of(row))
+    return JSONResponse(web_of(request).store.document(row))
 
 
 @router.get("/submissions/{submission_id}/findings.csv")
@@ -57,7 +97,7 @@ def report_csv(request: Request, submission_id: int, who: Viewer):
     if row is None:
         return web_of(request).render("error.html", 404, message=NOT_VISIBLE)
     return Response(
-        _csv(document_of(row), row.original_name),
+        _csv(web_of(request).store.findings_of(row.id), row.original_name),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="findings-{row.id}.csv"'},
     )
@@ -77,11 +117,11 @@ def annotated(request: Request, submission_id: int, who: Viewer):
     return FileResponse(target, media_type=XLSX, filename=f"submission-{row.id}-annotated.xlsx")
 
 
-def _csv(document: dict, name: str) -> bytes:
+def _csv(findings: list[dict], name: str) -> bytes:
     from reports.csv_report import write_findings
 
     buffer = io.StringIO(newline="")
-    write_findings(buffer, ((name, finding) for finding in document["findings"]))
+    write_findings(buffer, ((name, finding) for finding in findings))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -91,13 +131,9 @@ def _annotate(store: Store, row: StoredSubmission, target: Path) -> bool:
     from reports.annotate import annotate_copy
     from submissions.reading.isolation import Failure, Job, shared_pool
 
-    document = json.loads(row.document)
-    findings = [
-        Finding(**{k: f.get(k) for k in Finding.__dataclass_fields__ if k in f})
-        for f in document["findings"]
-    ]
+    findings = findings_as_records(store.findings_of(row.id), row.original_name)
     source = store.file_path(row.sha256)
-    job = Job(annotate_copy, (findings, document.get("kind"), source, target))
+    job = Job(annotate_copy, (findings, row.kind, source, target))
     (made,) = shared_pool().run([job])
     if isinstance(made, Failure):
         LOG.warning("无法为第 %s 号上传写出标注副本：%s", row.id, made.reason)
