@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -19,7 +20,7 @@ from reports.service.auth import NotAllowed, SignInNeeded, TokenNeeded
 from reports.service.guards import SecurityHeaders, TooLarge, UploadGuard
 from reports.service.intake import Recovery, warm_up
 from reports.service.store import Store
-from reports.service.web import NoFile, Web
+from reports.service.web import NoFile, Web, web_of
 from submissions.finding import CannotContinue
 from submissions.settings import Settings, settings
 
@@ -64,47 +65,11 @@ def create_app(store: Store | None = None, config: Settings | None = None) -> Fa
     )
     app.add_middleware(SecurityHeaders, scripts=[web.templates.get_template("_script.js").render()])
 
-    @app.exception_handler(Exception)
-    async def internal_error(request: Request, exc: Exception):  # never a traceback page
-        LOG.exception("internal error on %s", request.url.path)
-        return web.refusal(request, 500, "服务器内部错误，已记录日志，请稍后再试或联系管理员。")
-
-    @app.exception_handler(TooLarge)
-    async def too_large(request: Request, exc: TooLarge):
-        return web.too_large_response(request)
-
-    @app.exception_handler(SignInNeeded)
-    async def sign_in_first(request: Request, exc: SignInNeeded):
-        return RedirectResponse("/login", status_code=303)
-
-    @app.exception_handler(TokenNeeded)
-    async def token_first(request: Request, exc: TokenNeeded):
-        return JSONResponse({"error": "需要有效的 API 令牌"}, status_code=401)
-
-    @app.exception_handler(NotAllowed)
-    async def not_allowed(request: Request, exc: NotAllowed):
-        return web.refusal(request, 403, exc.message)
-
-    @app.exception_handler(NoFile)
-    async def no_file(request: Request, exc: NoFile):
-        return web.refusal(request, 400, NoFile.message)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError):
-        # A malformed id in the path is a page that does not exist; a missing or malformed
-        # form field is the sender's to fix. Neither is FastAPI's English.
-        errors = exc.errors()
-        if any(error.get("loc", ("",))[0] == "path" for error in errors):
-            return web.refusal(request, 404, NOT_FOUND)
-        return web.refusal(request, 400, field_problem(errors))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
-        message = HTTP_MESSAGES.get(exc.status_code, f"请求无法处理（{exc.status_code}）。")
-        response = web.refusal(request, exc.status_code, message)
-        if exc.headers:
-            response.headers.update(exc.headers)
-        return response
+    # one answer for everything a request can go wrong with (datasette's handle_exception):
+    # Chinese, as a page for a person and as {"error": …} for the API, never a traceback
+    kinds: list[type[Exception]] = [Exception, *ANSWERS]
+    for kind in kinds:
+        app.add_exception_handler(kind, answer)
 
     for router in (auth.router, *views.ROUTERS, api.router):
         app.include_router(router)
@@ -118,6 +83,46 @@ HTTP_MESSAGES = {
     401: "请先登录。",
     403: "您无权进行这个操作。",
 }
+
+
+def _invalid(request: Request, exc: RequestValidationError) -> Response:
+    # A malformed id in the path is a page that does not exist; a missing or malformed form
+    # field is the sender's to fix. Neither is FastAPI's English.
+    errors = exc.errors()
+    if any(error.get("loc", ("",))[0] == "path" for error in errors):
+        return web_of(request).refusal(request, 404, NOT_FOUND)
+    return web_of(request).refusal(request, 400, field_problem(errors))
+
+
+def _http(request: Request, exc: StarletteHTTPException) -> Response:
+    message = HTTP_MESSAGES.get(exc.status_code, f"请求无法处理（{exc.status_code}）。")
+    response = web_of(request).refusal(request, exc.status_code, message)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+# exception → its answer, most particular first (TooLarge is an HTTPException)
+ANSWERS: dict[type[Exception], Callable[[Request, Any], Response]] = {
+    TooLarge: lambda request, _exc: web_of(request).too_large_response(request),
+    SignInNeeded: lambda _request, _exc: RedirectResponse("/login", status_code=303),
+    TokenNeeded: lambda _request, _exc: JSONResponse({"error": "需要有效的 API 令牌"}, 401),
+    NotAllowed: lambda request, exc: web_of(request).refusal(request, 403, exc.message),
+    NoFile: lambda request, _exc: web_of(request).refusal(request, 400, NoFile.message),
+    RequestValidationError: _invalid,
+    StarletteHTTPException: _http,
+}
+
+
+async def answer(request: Request, exc: Exception) -> Response:
+    for kind, answered in ANSWERS.items():
+        if isinstance(exc, kind):
+            return answered(request, exc)
+    LOG.exception("internal error on %s", request.url.path)
+    message = "服务器内部错误，已记录日志，请稍后再试或联系管理员。"
+    return web_of(request).refusal(request, 500, message)
+
+
 # What a form field is called on the pages, for the sentence about it.
 FIELD_NAMES = {"file": "文件", "token": "页面令牌", "name": "账号", "password": "密码",
                "catalog": "指标体系"}  # fmt: skip
