@@ -95,6 +95,30 @@ def build_parser() -> Parser:
         "--unfinished", action="store_true", help="只重新校验校验未完成的（服务中断时留下的）"
     )
 
+    review = commands.add_parser("review", help="审核：list / approve / return / reopen")
+    review_actions = review.add_subparsers(dest="action", required=True, parser_class=Parser)
+    listed = review_actions.add_parser("list", help="列出各单位各期的审核状态")
+    listed.add_argument("--catalog", metavar="ID", help="只列这个指标体系的")
+    listed.add_argument(
+        "--state", choices=["uploaded", "submitted", "returned", "approved"],
+        help="只列这个状态的：uploaded 已上传、submitted 待审核、returned 已退回、approved 已通过",
+    )  # fmt: skip
+    listed.add_argument("--period", type=int, metavar="YEAR", help="只列这个年度的")
+    listed.add_argument("--json", action="store_true", help="输出 JSON")
+    for action, helped in (
+        ("approve", "审核通过一份已报送的上传"),
+        ("return", "退回一份已报送的上传"),
+    ):
+        acted = review_actions.add_parser(action, help=helped)
+        acted.add_argument("id", type=int, metavar="ID", help="上传编号")
+        acted.add_argument("--as", dest="actor", required=True, metavar="NAME", help="审核人账号")
+        if action == "return":
+            acted.add_argument("--comment", required=True, help="退回意见（写明需要修改的内容）")
+    reopened = review_actions.add_parser("reopen", help="重新打开一个已通过的报送期")
+    reopened.add_argument("district", metavar="DISTRICT")
+    reopened.add_argument("year", type=int, metavar="YEAR")
+    reopened.add_argument("--as", dest="actor", required=True, metavar="NAME", help="审核人账号")
+
     serve = commands.add_parser("serve", help="启动上传页面和 API（FastAPI）")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -505,6 +529,55 @@ def cmd_recheck(args: argparse.Namespace) -> int:
     return EXIT_ERRORS if failing else EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """The review loop for operators: the same actions, states and audit rows as the pages."""
+    from reports.service import review
+    from reports.service.clock import shown
+    from reports.service.store import Store
+
+    store = Store()
+    store.migrate()
+    if args.action == "list":
+        catalogs = [load(args.catalog).catalog.id] if args.catalog else store.catalogs_in_use()
+        found = [
+            r for c in catalogs for r in review.reviews(store, c)
+            if (args.state is None or r.state == args.state)
+            and (args.period is None or r.period == args.period)
+        ]  # fmt: skip
+        listed = [
+            {"catalog": r.catalog, "district": r.district, "year": r.period, "state": r.state,
+             "state_label": review.STATE_LABELS[r.state], "submission": r.submission_id,
+             "updated_at": shown(r.updated_at)}
+            for r in found
+        ]  # fmt: skip
+        if args.json:
+            print(json.dumps(listed, ensure_ascii=False, indent=2))
+        else:
+            print("指标体系\t单位\t年度\t状态\t上传编号\t更新时间")
+            for r in listed:
+                print(f"{r['catalog']}\t{r['district']}\t{r['year']}\t{r['state_label']}\t"
+                      f"{r['submission']}\t{r['updated_at']}")  # fmt: skip
+        return EXIT_OK
+    actor = store.account(args.actor)
+    if actor is None or actor.role != "reviewer":
+        raise UsageError(f"“{args.actor}”不是审核人账号（validate.py users list 列出全部账号）")
+    try:
+        if args.action == "reopen":
+            state = review.reopen(store, actor, actor.catalog, args.district, args.year)
+            _log(f"{args.district} {args.year}年度已重新打开，现为“{review.STATE_LABELS[state]}”")
+            return EXIT_OK
+        row = store.submission(args.id, actor)
+        if row is None:
+            raise UsageError(f"没有第 {args.id} 号上传，或它不属于 {actor.catalog}")
+        state = review.act(store, actor, row, args.action, text=getattr(args, "comment", ""))
+    except review.Refused as refused:
+        print(refused.message, file=sys.stderr)
+        return EXIT_ERRORS
+    done, now = review.ACTION_LABELS[args.action], review.STATE_LABELS[state]
+    _log(f"第 {args.id} 号上传：{done}，现为“{now}”")
+    return EXIT_OK
+
+
 def _password_from_stdin() -> str:
     password = sys.stdin.readline().rstrip("\n")
     if len(password) < 8:
@@ -516,6 +589,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "users": cmd_users,
     "recheck": cmd_recheck,
+    "review": cmd_review,
     "catalog": cmd_catalog,
     "check": cmd_check,
     "batch": cmd_batch,

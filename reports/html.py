@@ -218,6 +218,7 @@ def _finding_row(finding) -> dict:
         "severity_label": SEVERITY_LABELS[finding.severity],
         "rank": SEVERITY_RANK[finding.severity],
         "category_label": CATEGORY_LABELS.get(finding.category, finding.category),
+        "indicator": finding.indicator,
         "indicator_name": finding.indicator_name,
         "year": finding.year,
         "sheet": finding.sheet,

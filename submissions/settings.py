@@ -21,6 +21,7 @@ DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
 # does not have them, and then the checks against them cannot run.
 SEEDS_VARIABLE = "VALIDATE_SEEDS_DIR"
 DEFAULT_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # every city this serves keeps China's time
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
 
@@ -33,6 +34,7 @@ class Settings:
     https: bool
     limits: Limits
     seeds_dir: Path  # the plan texts, for catalog lint and the tests (VALIDATE_SEEDS_DIR)
+    timezone: str = DEFAULT_TIMEZONE  # the service shows times and judges deadlines in it
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -45,6 +47,7 @@ class Settings:
             https=_flag(environ, "VALIDATE_HTTPS"),
             limits=Limits.from_variables(environ),
             seeds_dir=Path(environ.get(SEEDS_VARIABLE, "").strip() or DEFAULT_SEEDS),
+            timezone=_timezone(environ.get("VALIDATE_TIMEZONE", "").strip() or DEFAULT_TIMEZONE),
         )
 
 
@@ -72,6 +75,18 @@ def _flag(environ, name: str) -> bool:
     if text in ("1", "true", "yes"):
         return True
     raise CannotContinue(f"配置错误：{name}={text!r} 应为 1 或 0")
+
+
+def _timezone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CannotContinue(
+            f"配置错误：VALIDATE_TIMEZONE={name[:40]!r} 不是时区名称（如 Asia/Shanghai）"
+        ) from None
+    return name
 
 
 def _database_url(url: str | None) -> str | None:

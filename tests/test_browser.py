@@ -120,3 +120,117 @@ def test_the_upload_page_refuses_a_file_over_the_limit_before_sending_it(
     assert "超过 20 MB 的上限" in refused.inner_text() and "太大的填报表" in refused.inner_text()
     assert posted == []  # nothing was sent
     page.close()
+
+
+def _sign_in(context, url: str, name: str, password: str):
+    page = context.new_page()
+    page.goto(url + "/")
+    page.fill("#name", name)
+    page.fill("#password", password)
+    page.click("#login")
+    page.wait_for_selector("#upload-form")
+    return page
+
+
+def _upload(page, path) -> str:
+    page.set_input_files("#file", str(path))
+    page.click("#upload")
+    page.wait_for_load_state()
+    return page.url
+
+
+def test_the_review_loop_in_the_browser(tmp_path, yantai, chromium, live_server, monkeypatch):
+    """A district explains two warnings and submits; the reviewer accepts one, rejects the
+    other and returns it; the district uploads a corrected file and submits; the reviewer
+    approves; the next upload is refused; the reviewer reopens; the upload is taken."""
+    from reports.service.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'e2e.db'}", files=tmp_path / "data" / "files")
+    store.add_account("city", "reviewer", "yantai", None, "browser password")
+
+    def values(**changes):
+        cells = {cell_of(yantai.catalog, 2023, code, 2023): v for code, v in changes.items()}
+        return cells
+
+    first = district_file(tmp_path, yantai, changes=values(institution_beds=3000, public_beds=1000),
+                          name="芝罘区-2023.xlsx")  # fmt: skip
+    corrected = district_file(tmp_path, yantai, changes=values(institution_beds=3000),
+                              name="芝罘区-2023-改.xlsx")  # fmt: skip
+    seen = []  # what the district and the reviewer see at each step
+
+    def state(page) -> str:
+        text = page.locator("#review-state").inner_text()
+        seen.append(text)
+        return text
+
+    district = _sign_in(chromium.new_context(), live_server, "zhifu", "browser password")
+    _upload(district, first)
+    assert "已上传" in state(district)
+    assert district.locator("#open-items").inner_text().count("警告没有说明") == 1
+    district.click("#submit-report")
+    assert "还不能报送" in district.locator("#error").inner_text()
+    seen.append(district.locator("#error").inner_text())
+    district.click("#back")
+    for position, text in enumerate(("床位整合，统计口径调整", "公办养老院改制")):
+        form = district.locator("form.explain").nth(position)
+        form.locator("textarea").fill(text)
+        form.locator("button").click()
+        district.wait_for_load_state()
+    district.click("#submit-report")
+    assert "已报送·待审核" in state(district)
+    submission_url = district.url.split("#")[0]
+
+    reviewer = _sign_in(chromium.new_context(), live_server, "city", "browser password")
+    assert "芝罘区" in reviewer.locator("#queue").inner_text()
+    reviewer.click("#queue a")
+    verdicts = reviewer.locator("form.verdict")
+    verdicts.nth(0).locator("button[value=accepted]").click()
+    reviewer.wait_for_load_state()
+    second = reviewer.locator("form.verdict").nth(1)
+    second.locator("input[name=reason]").fill("公办床位不应减少，请核实")
+    second.locator("button[value=rejected]").click()
+    reviewer.wait_for_load_state()
+    rejected = reviewer.locator("form.verdict").nth(1).locator("input[name=finding]")
+    reviewer.locator(f"#finding-{rejected.input_value()} input[form=return-form]").fill(
+        "与民政台账不符"
+    )
+    reviewer.fill("#return-comment", "请核实公办床位数")
+    reviewer.click("#return")
+    assert "已退回" in state(reviewer)
+
+    district.goto(live_server + "/")
+    assert "请核实公办床位数" in district.locator("#periods").inner_text()
+    district.goto(submission_url)
+    assert "请核实公办床位数" in district.locator("#review-comments").inner_text()
+    assert "与民政台账不符" in district.locator("#findings").inner_text()
+    district.goto(live_server + "/")
+    _upload(district, corrected)
+    assert "已上传" in state(district)
+    assert "已认可" in district.locator("#findings").inner_text()  # offered again
+    district.click("#submit-report")
+    assert "已报送·待审核" in state(district)
+    corrected_url = district.url.split("#")[0]
+
+    reviewer.goto(corrected_url)
+    reviewer.click("#approve")
+    assert "已通过" in state(reviewer)
+
+    district.goto(live_server + "/")
+    _upload(district, corrected)
+    refused = district.locator("#error").inner_text()
+    seen.append(refused)
+    assert "审核通过并锁定" in refused and "city" in refused
+
+    reviewer.goto(corrected_url)
+    reviewer.click("#reopen")
+    assert "已报送·待审核" in state(reviewer)
+    district.goto(live_server + "/")
+    _upload(district, corrected)
+    assert "已上传" in state(district)
+    reviewer.goto(corrected_url)
+    events = reviewer.locator("#events tbody tr").count()
+    assert events >= 12
+    keep = os.environ.get("SCREENSHOT_DIR")
+    if keep:
+        Path(keep, "review-steps.txt").write_text("\n".join(seen), encoding="utf-8")
+    print("\n".join(seen))

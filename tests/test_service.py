@@ -75,7 +75,7 @@ def test_resubmission_is_a_new_row_and_history_is_in_order(tmp_path, service, ya
     ]
     assert listed == [first, second]
     browser, _ = signed_in(app, names["zf"])
-    history = browser.get("/").text
+    history = browser.get("/").text.split('id="history"')[1]  # the list of uploads
     assert history.index(f'/submissions/{first}"') < history.index(f'/submissions/{second}"')
     assert "第 2 次报送" in history
 

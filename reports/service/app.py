@@ -125,7 +125,10 @@ async def answer(request: Request, exc: Exception) -> Response:
 
 # What a form field is called on the pages, for the sentence about it.
 FIELD_NAMES = {"file": "文件", "token": "页面令牌", "name": "账号", "password": "密码",
-               "catalog": "指标体系"}  # fmt: skip
+               "catalog": "指标体系", "finding": "问题编号（finding）", "text": "说明（text）",
+               "verdict": "审核结论（verdict）", "reason": "理由（reason）",
+               "comment": "退回意见（comment）", "findings": "对单条问题的意见（findings）",
+               "year": "年度（year）", "due": "截止日期（due）", "body": "请求内容"}  # fmt: skip
 
 
 def field_problem(errors: Sequence) -> str:

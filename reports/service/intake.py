@@ -20,6 +20,7 @@ import pandas as pd
 from expectations import Result
 from indicators import LoadedCatalog, load
 from reports.json_report import submission_document
+from reports.service.review import record_uploads, refusals
 from reports.service.reviewing import earlier_reports, reported_by_file
 from reports.service.store import Account, Store, StoredSubmission
 from submissions.finding import READING_CODES
@@ -41,6 +42,8 @@ class Upload:
     # the batch thread fills it in and stores it before it answers, and the request that
     # made it reads it only after the answer
     row: StoredSubmission | None = None
+    account: Account | None = None  # who uploaded it, for the review's record
+    fresh: bool = True  # a new upload (its period's state moves), not a re-check of one
 
 
 @dataclass(frozen=True)
@@ -227,11 +230,23 @@ def _store_all(made: list[tuple[Upload, Checked]]) -> None:
     by_store: dict[int, tuple[Store, list]] = {}
     for upload, checked in made:
         if upload.store is not None and upload.row is not None:
-            by_store.setdefault(id(upload.store), (upload.store, []))[1].append(
-                (upload.row, checked.fields(), checked.document["findings"], checked.values)
-            )
+            by_store.setdefault(id(upload.store), (upload.store, []))[1].append((upload, checked))
     for store, outcomes in by_store.values():
-        store.finish_submissions(outcomes)
+        fresh = [(u, c) for u, c in outcomes if u.fresh and u.row is not None]
+        catalog = fresh[0][0].row.catalog if fresh else ""
+        # a period approved is locked: an upload for it is kept, not taken
+        places = {(c.district, c.period) for _u, c in fresh if c.district and c.period}
+        locked = refusals(store, catalog, places)
+        rows = []
+        for upload, checked in outcomes:
+            fields = checked.fields()
+            if upload.fresh:
+                fields["refused"] = locked.get((checked.district, checked.period))
+            rows.append((upload.row, fields, checked.document["findings"], checked.values))
+        store.finish_submissions(rows)
+        record_uploads(
+            store, [(u.row, c.document["findings"], u.account) for u, c in fresh if u.row]
+        )
 
 
 def warm_up(store: Store) -> None:
@@ -297,7 +312,7 @@ def intake(store: Store, account: Account, original_name: str, content: bytes) -
     )
     district = account.district if account.role == "district" else None
     key = f"upload-{uuid.uuid4().hex}"
-    upload = Upload(loaded, content, key, name, district, store, row)
+    upload = Upload(loaded, content, key, name, district, store, row, account)
     try:
         batch_validator().check(upload)  # the pass stores the outcome in the row
     except Exception:
@@ -406,7 +421,9 @@ def recheck(
         uploader = store.account_by_id(row.uploaded_by)
         district = uploader.district if uploader and uploader.role == "district" else None
         key = f"recheck-{row.id}-{uuid.uuid4().hex[:8]}"
-        upload = Upload(loaded, content, key, row.original_name, district, store, row)
+        # an interrupted upload taken up again is still a new upload for its period's review
+        upload = Upload(loaded, content, key, row.original_name, district, store, row,
+                        uploader, fresh=row.checked_at is None)  # fmt: skip
         pending.append((row, before, validator.submit(upload), loaded))
     done = []
     for row, before, future, loaded in pending:

@@ -23,12 +23,29 @@ if TYPE_CHECKING:
 PAST_ROLES = ("actual", "baseline", "reported")
 
 
-def latest_by_period(rows: list[StoredSubmission]) -> dict[tuple, StoredSubmission]:
-    """(district, period) → the last upload for it (rows come in upload order)."""
+def latest_by_period(
+    rows: list[StoredSubmission], store: Store | None = None
+) -> dict[tuple, StoredSubmission]:
+    """(district, period) → the upload that stands for it: where the period is approved (with
+    `store`, reports.service.review), the approved upload; else the last upload taken (rows
+    come in upload order; one refused for a locked period never stands)."""
     latest: dict[tuple, StoredSubmission] = {}
+    by_id = {}
     for row in rows:
-        latest[(row.district, row.period)] = row
+        by_id[row.id] = row
+        if not row.refused:
+            latest[(row.district, row.period)] = row
+    if store is not None and rows:
+        for approved in approved_reviews(store, rows[0].catalog):
+            if approved.submission_id in by_id:
+                latest[(approved.district, approved.period)] = by_id[approved.submission_id]
     return latest
+
+
+def approved_reviews(store: Store, catalog: str) -> list:
+    from reports.service.review import APPROVED, reviews
+
+    return [found for found in reviews(store, catalog) if found.state == APPROVED]
 
 
 def reported_by_file(table: pd.DataFrame | None, submissions) -> dict[str, list[dict]]:
@@ -76,7 +93,8 @@ def earlier_reports(
     districts = sorted({district for district, _year in wanted})
     latest_year = max((year for _district, year in wanted), default=0)
     rows = store.district_submissions(catalog_id, districts, before=latest_year)
-    latest = {key: row for key, row in latest_by_period(rows).items() if key[1] is not None}
+    standing = latest_by_period(rows, store)
+    latest = {key: row for key, row in standing.items() if key[1] is not None}
     by_upload: dict[int, list[dict]] = {}
     for value in store.values_of([row.id for row in latest.values()]):
         by_upload.setdefault(value["submission_id"], []).append(value)
@@ -112,11 +130,17 @@ def evaluation_view(store: Store, account: Account, year: int | None) -> dict:
 
     loaded = load(account.catalog)
     rows = sorted(
-        (r for r in latest_by_period(store.submissions(account)).values() if r.district),
+        (r for r in latest_by_period(store.submissions(account), store).values() if r.district),
         key=lambda r: (r.period or 0, r.id),
     )
     page = evaluation_page(judge(reported_in_store(store, rows), loaded.catalog, year))
     page["dashboard_link"] = "/"
+    approved = {found.submission_id for found in approved_reviews(store, account.catalog)}
+    page["used"] = [
+        {"district": row.district, "period": row.period, "id": row.id,
+         "which": "已通过审核的上传" if row.id in approved else "最新上传（未审核通过）"}
+        for row in rows
+    ]  # fmt: skip
     return page
 
 
@@ -165,7 +189,7 @@ def district_view(store: Store, catalog_id: str, district: str, rows: list) -> d
     """Each indicator's value for each period, from that period's latest upload: as the
     district reported it (its number, or what it typed where no number could be read)."""
     catalog = load(catalog_id).catalog
-    latest = latest_by_period([r for r in rows if r.district == district])
+    latest = latest_by_period([r for r in rows if r.district == district], store)
     periods = sorted(p for _d, p in latest if p is not None)
     upload_of = {latest[(district, p)].id: p for p in periods}
     shown: dict[str, dict[int, str]] = {}

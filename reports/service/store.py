@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     delete,
     event,
@@ -109,6 +110,8 @@ class StoredSubmission(Base):
     kind: Mapped[str | None] = mapped_column(String(10), nullable=True)
     layout: Mapped[str | None] = mapped_column(String(20), nullable=True)
     indicators: Mapped[int] = mapped_column(Integer, default=0)  # how many were reported
+    # why the upload was not taken for its period (the period is approved: locked), or None
+    refused: Mapped[str | None] = mapped_column(Text, nullable=True)
     # None until the check has finished; meanwhile `checker` names the process checking it
     # (host/pid/start) and `claimed_at` when it began, so that an interrupted check is found
     # and taken over by exactly one process (Store.claim)
@@ -163,6 +166,99 @@ class ReportedValue(Base):
     usable: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index("ix_reported_values_place", "catalog", "district", "period"),)
+
+
+class Review(Base):
+    """Where one district's report for one period of a catalog stands (reports.service.review
+    holds the states and who may move them), and the upload under review: the latest."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("catalog", "district", "period", name="uq_reviews_period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    catalog: Mapped[str] = mapped_column(String(50))
+    district: Mapped[str] = mapped_column(String(100))
+    period: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    updated_at: Mapped[datetime.datetime] = mapped_column(default=_now)
+
+
+class Explanation(Base):
+    """An explanation of one finding of an upload (上报说明): typed by the district, taken
+    from the row's 备注, or an accepted one offered again; and the reviewer's verdict."""
+
+    __tablename__ = "explanations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    finding_key: Mapped[str] = mapped_column(String(400))  # review.finding_key: stable
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20))  # typed | note | remembered
+    by_name: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime.datetime] = mapped_column(default=_now)
+    verdict: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    verdict_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    verdict_at: Mapped[datetime.datetime | None] = mapped_column(nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Comment(Base):
+    """A reviewer's comment on an upload (finding_key None) or on one of its findings."""
+
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    finding_key: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    by_name: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime.datetime] = mapped_column(default=_now)
+
+
+class Remembered(Base):
+    """An accepted explanation, for the same district, rule, indicator, year and value in a
+    later upload."""
+
+    __tablename__ = "remembered"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    catalog: Mapped[str] = mapped_column(String(50))
+    district: Mapped[str] = mapped_column(String(100))
+    rule: Mapped[str] = mapped_column(String(50))
+    indicator: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    accepted_by: Mapped[str] = mapped_column(String(100))
+    accepted_at: Mapped[datetime.datetime] = mapped_column(default=_now)
+
+
+class Event(Base):
+    """One action, as the audit shows it: who, what, when, from which state to which."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    catalog: Mapped[str] = mapped_column(String(50))
+    district: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    period: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), nullable=True)
+    account: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    at: Mapped[datetime.datetime] = mapped_column(default=_now)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Deadline(Base):
+    """When a period's reports are due (a day: reports until its end are on time)."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (UniqueConstraint("catalog", "period", name="uq_deadlines_period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    catalog: Mapped[str] = mapped_column(String(50))
+    period: Mapped[int] = mapped_column(Integer)
+    due: Mapped[datetime.date] = mapped_column()
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_at: Mapped[datetime.datetime] = mapped_column(default=_now)
 
 
 # a finding's fields in the JSON contract's order (reports.json_report.FINDING_KEYS)
@@ -498,11 +594,13 @@ class Store:
             for name, value in fields.items():
                 setattr(row, name, value)
 
-    def findings_of(self, submission_id: int) -> list[dict]:
-        """An upload's findings as the JSON contract writes them, in order."""
+    def findings_of(self, submission_id: int, with_ids: bool = False) -> list[dict]:
+        """An upload's findings as the JSON contract writes them, in order (`with_ids`: each
+        with its row id too, as the service's documents give it)."""
         kept = _table(StoredFinding)
+        columns = [kept.c[name] for name in FINDING_FIELDS]
         query = (
-            select(*(kept.c[name] for name in FINDING_FIELDS))
+            select(*([kept.c.id] if with_ids else []), *columns)
             .where(kept.c.submission_id == submission_id)
             .order_by(kept.c.position, kept.c.id)
         )
@@ -653,6 +751,8 @@ def _digest(token: str) -> str:
 
 def document_of(row: StoredSubmission, findings: list[dict]) -> dict:
     """The JSON contract's submission object, from the row and its findings in order."""
+    from reports.service.clock import stamped
+
     return {
         "file": row.original_name,
         "district": row.district,
@@ -669,7 +769,7 @@ def document_of(row: StoredSubmission, findings: list[dict]) -> dict:
         "kind": row.kind,
         "findings": findings,
         "id": row.id,
-        "uploaded_at": row.uploaded_at.isoformat(timespec="seconds"),
+        "uploaded_at": stamped(row.uploaded_at),
         "original_name": row.original_name,
     }
 

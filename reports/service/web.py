@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import Headers
 
 from reports.html import environment
+from reports.service.clock import shown
 from reports.service.guards import TooLarge, too_large_message
 from reports.service.store import Account, Store
 from submissions.settings import Settings
@@ -34,6 +35,7 @@ class Web:
         self.store, self.config, self.state = store, config, state
         state.max_upload = config.max_upload  # app.state.max_upload: changeable while running
         self.templates = environment()
+        self.templates.filters["local"] = shown  # a stored time as the city reads it
 
     def upload_limit(self) -> int:
         return self.state.max_upload

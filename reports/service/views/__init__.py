@@ -1,7 +1,17 @@
 """The service's pages for people, one module per kind of page (each with its router)."""
 
-from reports.service.views import district, evaluation, home, submission, template, upload
+from reports.service.views import (
+    district,
+    evaluation,
+    home,
+    review,
+    submission,
+    template,
+    upload,
+)
 
-ROUTERS = [module.router for module in (home, upload, submission, evaluation, district, template)]
+ROUTERS = [
+    module.router for module in (home, upload, submission, review, evaluation, district, template)
+]
 
 __all__ = ["ROUTERS"]

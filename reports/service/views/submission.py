@@ -10,7 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from indicators import load
+from reports.service import review
 from reports.service.auth import SignedIn, Viewer
+from reports.service.clock import shown
 from reports.service.store import Account, Store, StoredSubmission
 from reports.service.web import XLSX, web_of
 from submissions import Finding
@@ -34,8 +36,61 @@ def result_page(request: Request, submission_id: int, account: SignedIn):
         ("JSON", f"/submissions/{row.id}/report.json"),
         ("问题清单（CSV）", f"/submissions/{row.id}/findings.csv"),
     ]
-    page["file"] = f"{row.original_name}（第 {row.id} 号上传，{row.uploaded_at:%Y-%m-%d %H:%M}）"
+    page["file"] = f"{row.original_name}（第 {row.id} 号上传，{shown(row.uploaded_at)}）"
+    page["review"] = review_view(web.store, account, row, web.csrf(request))
+    for finding in page["findings"]:  # each listed finding with its review
+        finding["review"] = page["review"]["by_key"].get(review.finding_key(finding))
     return HTMLResponse(web.templates.get_template("submission.html").render(page=page))
+
+
+def review_view(store: Store, account: Account, row: StoredSubmission, csrf: str) -> dict:
+    """What the page shows of the review and which of its forms this account may use."""
+    state = review.state_of(store, row)
+    explained = review.latest_explanations(store, row.id)
+    comments: dict[str | None, list] = {}
+    for comment in review.comments_of(store, row.id):
+        comments.setdefault(comment.finding_key, []).append(comment)
+    by_key = {}
+    for finding in store.findings_of(row.id, with_ids=True):
+        key = review.finding_key(finding)
+        by_key[key] = {
+            "id": finding["id"],
+            "warning": finding["severity"] == "warning",
+            "explanation": review.explanation_document(explained.get(key)),
+            "comments": comments.get(key, []),
+        }
+    own = account.role == "reviewer" or row.district == account.district
+
+    def may(action: str) -> bool:
+        transition = review.TRANSITIONS[action]
+        return own and account.role in transition.roles and state in transition.sources
+
+    events = [
+        {
+            "at": shown(event.at),
+            "account": event.account,
+            "action": review.ACTION_LABELS.get(event.action, event.action),
+            "from": review.STATE_LABELS.get(event.from_state or "", ""),
+            "to": review.STATE_LABELS.get(event.to_state or "", ""),
+            "upload": event.submission_id,
+            "detail": event.detail or "",
+        }
+        for event in review.events_of(store, row)
+    ]
+    return {
+        "id": row.id,
+        "state": state,
+        "state_label": review.state_label(state),
+        "refused": row.refused,
+        "district": row.district,
+        "period": row.period,
+        "open": review.open_items(store, row) if state in ("uploaded", "returned") else [],
+        "can": {action: may(action) for action in review.TRANSITIONS if action != "upload"},
+        "comments": comments.get(None, []),
+        "events": events,
+        "by_key": by_key,
+        "csrf": csrf,
+    }
 
 
 def page_of(store: Store, row: StoredSubmission) -> dict:
@@ -66,7 +121,7 @@ def page_of(store: Store, row: StoredSubmission) -> dict:
         )
     outcome = Outcome(loaded, [result], [], EMPTY)
     checked = row.checked_at or row.uploaded_at
-    return submission_page(outcome, result, values, f"{checked:%Y-%m-%d %H:%M}")
+    return submission_page(outcome, result, values, shown(checked))
 
 
 def findings_as_records(findings: list[dict], file: str) -> list[Finding]:

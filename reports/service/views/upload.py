@@ -23,4 +23,9 @@ async def upload(request: Request, file: UploadFile, token: str = Form("")):
     row = await run_in_threadpool(
         uploads.intake, web.store, account, file.filename or "upload", content
     )
+    if row.refused:  # kept, not taken: its period is approved and locked
+        response = web.render("error.html", 409, message=row.refused,
+                              back=f"/submissions/{row.id}")  # fmt: skip
+        response.headers.update(AFTER_UPLOAD)
+        return response
     return RedirectResponse(f"/submissions/{row.id}", status_code=303, headers=AFTER_UPLOAD)
