@@ -293,3 +293,64 @@ def test_operators_review_from_the_command_line(tmp_path, yantai):
     states = {r.period: r.state for r in review.reviews(store, "yantai")}
     assert states == {2023: "submitted", 2025: "returned"}
     assert "已退回" in run("list").stdout
+
+
+def test_two_reviewers_acting_at_once_act_one_after_the_other(tmp_path, service, yantai):
+    """One approves while the other returns the same upload: one of them is done, the other is
+    told the state has moved; the audit holds exactly one of the two, and no orphan comment."""
+    import threading
+
+    from reports.service import review
+
+    app, store, _names, tokens = service
+    api = TestClient(app)
+    one = post_file(api, "/api/submissions", tokens["zf"], _file(tmp_path, yantai, "a.xlsx")).json()
+    assert _post(api, f"/api/submissions/{one['id']}/submit", tokens["zf"]).status_code == 200
+    reviewer = store.account(_names["rev"])
+    row = store.stored(one["id"])
+    start = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def attempt(action: str, **detail) -> None:
+        start.wait()
+        try:
+            outcomes[action] = review.act(store, reviewer, row, action, **detail)
+        except review.Refused as refused:
+            outcomes[action] = refused
+
+    threads = [
+        threading.Thread(target=attempt, args=("approve",)),
+        threading.Thread(target=attempt, args=("return",), kwargs={"text": "请改"}),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done = {a: o for a, o in outcomes.items() if isinstance(o, str)}
+    told = [o for o in outcomes.values() if isinstance(o, review.Refused)]
+    assert len(done) == 1 and len(told) == 1
+    assert "不能" in told[0].message or "刚被他人改变" in told[0].message
+    actions = [e.action for e in review.events_of(store, row)]
+    assert actions[-1] in ("approve", "return")
+    assert ("approve" in actions) != ("return" in actions)
+    assert len(review.comments_of(store, row.id)) == (1 if "return" in done else 0)
+
+
+def test_an_upload_checked_while_its_period_was_approved_is_refused(tmp_path, service, yantai):
+    """The pass looked before the approval and found the period open; by the time it records
+    the upload the period is approved: the upload is refused then, the approval stands."""
+    from reports.service import review
+
+    app, store, names, tokens = service
+    api = TestClient(app)
+    clean = _file(tmp_path, yantai, "a.xlsx")
+    first = post_file(api, "/api/submissions", tokens["zf"], clean).json()
+    later = post_file(api, "/api/submissions", tokens["zf"], clean).json()  # the same period
+    assert _post(api, f"/api/submissions/{later['id']}/submit", tokens["zf"]).status_code == 200
+    assert _post(api, f"/api/submissions/{later['id']}/approve", tokens["rev"]).status_code == 200
+    # as a pass that checked the first upload again and records it only now
+    row = store.stored(first["id"])
+    review.record_uploads(store, [(row, [], store.account(names["zf"]))])
+    assert "审核通过并锁定" in store.stored(first["id"]).refused
+    found = review.review_of(store, "yantai", "芝罘区", 2023)
+    assert (found.state, found.submission_id) == ("approved", later["id"])

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
 
 from reports.service.clock import local, shown, stamped
 from reports.service.store import (
@@ -176,16 +178,31 @@ Taken = tuple[StoredSubmission, list[dict], Account | None]  # a row, its findin
 def record_uploads(store: Store, taken: list[Taken]) -> None:
     """After a pass is stored, in one transaction: each upload an event; each taken upload of a
     known district and period becomes the one under review (state 已上传), with the
-    explanations its file brings (_brought)."""
+    explanations its file brings (_brought). Two processes recording the first upload of one
+    period at once: the one whose row came second tries again, and finds the other's."""
+    for attempt in range(3):
+        try:
+            _record_uploads(store, taken)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+
+
+def _record_uploads(store: Store, taken: list[Taken]) -> None:
     if not taken:
         return
     catalog = taken[0][0].catalog
     districts = {row.district for row, _findings, _account in taken if row.district}
     with store.session.begin() as session:
+        # the periods' rows locked until this commits (PostgreSQL; SQLite has one writer):
+        # a reviewer approving one meanwhile waits, and is not undone
         reviews = {
             (r.district, r.period): r
             for r in session.scalars(
-                select(Review).where(Review.catalog == catalog, Review.district.in_(districts))
+                select(Review)
+                .where(Review.catalog == catalog, Review.district.in_(districts))
+                .with_for_update()
             )
         }
         remembered = {
@@ -216,11 +233,33 @@ def record_uploads(store: Store, taken: list[Taken]) -> None:
                     updated_at=_now(),
                 )
                 session.add(review)
+                session.flush()  # a second first upload of the period fails here: tried again
                 reviews[(row.district, row.period)] = review
-            else:
-                review.state, review.submission_id, review.updated_at = UPLOADED, row.id, _now()
+            elif not _taken_over(session, review, row):  # approved while it was checked
+                row.refused = (
+                    f"{row.district} {row.period}年度的报送在这份文件校验期间已审核通过并锁定"
+                )
+                session.execute(
+                    update(StoredSubmission)
+                    .where(StoredSubmission.id == row.id)
+                    .values(refused=row.refused)
+                )
+                session.add(_row_event(row, name, role, "refused", APPROVED, APPROVED, row.refused))
+                continue
             session.add(_row_event(row, name, role, "upload", before, UPLOADED, row.original_name))
             session.add_all(_brought(row, findings, remembered))
+
+
+def _taken_over(session, review: Review, row: StoredSubmission) -> bool:
+    """The period's upload under review is now `row` (state 已上传), unless it is approved: the
+    condition in the update itself, for a reviewer may approve between the read and now."""
+    moved = session.execute(
+        update(Review)
+        .where(Review.id == review.id, Review.state != APPROVED)
+        .values(state=UPLOADED, submission_id=row.id, updated_at=_now())
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult, moved).rowcount == 1
 
 
 def _row_event(row, account: str, role: str, action: str, before, after, detail) -> Event:
@@ -291,7 +330,10 @@ def act(
     """Take `action` on the upload for `account` (after its may_see was checked): explain
     (`finding`, `text`), submit, accept/reject (`finding`, `text` = the reason), return
     (`text` = the comment, `comments` per finding id), approve. The period's new state; an
-    event recorded. Refused (Chinese) if the action may not be taken now or by this account."""
+    event recorded. All of it in one transaction, the period's row locked (PostgreSQL; SQLite
+    has one writer): two reviewers at once act one after the other, and a refused action
+    leaves nothing behind. Refused (Chinese) if the action may not be taken now or by this
+    account."""
     if action == "verdict":
         action = {"accepted": "accept", "rejected": "reject"}.get(verdict or "", "")
         if not action:
@@ -300,23 +342,53 @@ def act(
     if transition is None:
         raise Refused(f"没有“{action}”这个操作", 400)
     if account.role not in transition.roles:
-        raise Refused(
-            f"只有{'审核人' if REVIEWER in transition.roles else '报送单位'}"
-            f"可以{ACTION_LABELS[action]}",
-            403,
-        )
+        who = "审核人" if REVIEWER in transition.roles else "报送单位"
+        raise Refused(f"只有{who}可以{ACTION_LABELS[action]}", 403)
     if account.role == DISTRICT and row.district != account.district:
         raise Refused("只能处理本单位的报送", 404)
-    state = state_of(store, row)
-    if state not in transition.sources:
-        raise Refused(_not_now(action, state, row))
-    review = review_of(store, row.catalog, row.district or "", row.period or 0)
-    detail = _apply(store, account, row, action, finding, text.strip(), comments or {})
-    target = transition.target or state
-    if transition.target is not None:
-        _set_state(store, row, review, target, state)
-    _event(store, row, account.name, account.role, action, state, target, detail)
+    findings = store.findings_of(row.id, with_ids=True)
+    with store.session.begin() as session:
+        review = _locked_review(session, row)
+        state = _state_seen(row, review)
+        if state not in transition.sources:
+            raise Refused(_not_now(action, state, row))
+        detail = _apply(session, account, row, findings, action, finding, text.strip(),
+                        comments or {})  # fmt: skip
+        target = transition.target or state
+        if review is not None:
+            # only if the period still stands as it was read (SQLite's driver reads it outside
+            # the transaction): else the whole action, side effects too, is rolled back
+            moved = session.execute(
+                update(Review)
+                .where(Review.id == review.id, Review.state == state,
+                       Review.submission_id == row.id)
+                .values(state=target, updated_at=_now())
+                .execution_options(synchronize_session=False)
+            )  # fmt: skip
+            if cast(CursorResult, moved).rowcount != 1:
+                raise Refused("该期的状态刚被他人改变，请刷新页面后再试")
+        session.add(_row_event(row, account.name, account.role, action, state, target, detail))
     return target
+
+
+def _locked_review(session, row: StoredSubmission) -> Review | None:
+    if not row.district or not row.period:
+        return None
+    return session.scalar(
+        select(Review)
+        .where(Review.catalog == row.catalog, Review.district == row.district,
+               Review.period == row.period)
+        .with_for_update()
+    )  # fmt: skip
+
+
+def _state_seen(row: StoredSubmission, review: Review | None) -> str:
+    """state_of, from a review already read."""
+    if row.refused:
+        return "refused"
+    if review is None:
+        return NONE
+    return review.state if review.submission_id == row.id else "superseded"
 
 
 def _not_now(action: str, state: str, row: StoredSubmission) -> str:
@@ -330,89 +402,79 @@ def _not_now(action: str, state: str, row: StoredSubmission) -> str:
     return f"该期目前为“{STATE_LABELS[state]}”，不能{label}"
 
 
-def _apply(store, account, row, action, finding, text, comments) -> str:
-    """What the action does besides moving the state; the event's detail."""
+def _apply(session, account, row, findings, action, finding, text, comments) -> str:
+    """What the action does besides moving the state, in `session`; the event's detail."""
+    explained = _explained(session, row.id)
     if action == "explain":
-        key = _key_of(store, row, finding, warnings_only=True)
+        key = _key_of(findings, finding, warnings_only=True)
         if not text:
             raise Refused("说明不能为空", 400)
-        with store.session.begin() as session:
-            session.add(Explanation(submission_id=row.id, finding_key=key, text=text[:2000],
-                                    source="typed", by_name=account.name))  # fmt: skip
+        session.add(Explanation(submission_id=row.id, finding_key=key, text=text[:2000],
+                                source="typed", by_name=account.name))  # fmt: skip
         return f"{key}：{text[:200]}"
     if action in ("accept", "reject"):
-        return _verdict(store, account, row, finding, action, text)
+        key = _key_of(findings, finding)
+        if key not in explained:
+            raise Refused("这条问题还没有说明，无需认可", 409)
+        return _verdict(session, account, row, findings, explained[key], action, text)
     if action == "submit":
-        still_open = open_items(store, row)
+        still_open = open_items(None, row, findings, explained)
         if still_open:
             raise Refused("还不能报送：" + "；".join(still_open))
         return ""
     if action == "return":
         if not text:
             raise Refused("退回时请写明需要修改的内容", 400)
-        with store.session.begin() as session:
-            session.add(Comment(submission_id=row.id, finding_key=None, text=text[:4000],
-                                by_name=account.name))  # fmt: skip
-            for finding_id, comment in comments.items():
-                if comment.strip():
-                    key = _key_of(store, row, finding_id)
-                    comment = comment.strip()[:2000]
-                    session.add(
-                        Comment(
-                            submission_id=row.id, finding_key=key, text=comment,
-                            by_name=account.name,
-                        )
-                    )  # fmt: skip
+        session.add(Comment(submission_id=row.id, finding_key=None, text=text[:4000],
+                            by_name=account.name))  # fmt: skip
+        for finding_id, comment in comments.items():
+            if comment.strip():
+                key = _key_of(findings, finding_id)
+                session.add(Comment(submission_id=row.id, finding_key=key,
+                                    text=comment.strip()[:2000], by_name=account.name))  # fmt: skip
         return text[:200]
     if action == "approve":
-        rejected = [
-            e for e in latest_explanations(store, row.id).values() if e.verdict == "rejected"
-        ]
+        rejected = [e for e in explained.values() if e.verdict == "rejected"]
         if rejected:
             raise Refused(f"有 {len(rejected)} 条说明未被认可：请退回，由报送单位修改或重新说明")
-        for explanation in latest_explanations(store, row.id).values():
+        for explanation in explained.values():
             if explanation.verdict is None:  # approving accepts what was not judged one by one
-                _verdict(store, account, row, None, "accept", "", explanation)
-        return ""
+                _verdict(session, account, row, findings, explanation, "accept", "")
     return ""
 
 
-def _verdict(store, account, row, finding, action, reason, explanation=None) -> str:
-    if explanation is None:
-        key = _key_of(store, row, finding)
-        explanation = latest_explanations(store, row.id).get(key)
-        if explanation is None:
-            raise Refused("这条问题还没有说明，无需认可", 409)
+def _explained(session, submission_id: int) -> dict[str, Explanation]:
+    """finding key → its latest explanation, read in `session`."""
+    rows = session.scalars(
+        select(Explanation)
+        .where(Explanation.submission_id == submission_id)
+        .order_by(Explanation.id)
+    )
+    return {explanation.finding_key: explanation for explanation in rows}
+
+
+def _verdict(session, account, row, findings, explanation: Explanation, action, reason) -> str:
     if action == "reject" and not reason:
         raise Refused("不认可时请写明理由", 400)
-    verdict = "accepted" if action == "accept" else "rejected"
-    with store.session.begin() as session:
-        session.execute(
-            update(Explanation)
-            .where(Explanation.id == explanation.id)
-            .values(
-                verdict=verdict, verdict_by=account.name, verdict_at=_now(), reason=reason or None
-            )
-        )
-        if verdict == "accepted":
-            found = next(
-                (f for f in store.findings_of(row.id) if finding_key(f) == explanation.finding_key),
-                None,
-            )
-            if found is not None:
-                session.add(
-                    Remembered(
-                        catalog=row.catalog, district=row.district or "", rule=found["rule"],
-                        indicator=found.get("indicator"), year=found.get("year"),
-                        value=found.get("value"), text=explanation.text, accepted_by=account.name,
-                    )
-                )  # fmt: skip
+    explanation.verdict = "accepted" if action == "accept" else "rejected"
+    explanation.verdict_by, explanation.verdict_at = account.name, _now()
+    explanation.reason = reason or None
+    if explanation.verdict == "accepted":
+        found = next((f for f in findings if finding_key(f) == explanation.finding_key), None)
+        if found is not None:
+            session.add(
+                Remembered(
+                    catalog=row.catalog, district=row.district or "", rule=found["rule"],
+                    indicator=found.get("indicator"), year=found.get("year"),
+                    value=found.get("value"), text=explanation.text, accepted_by=account.name,
+                )
+            )  # fmt: skip
     return f"{explanation.finding_key}：{reason[:200]}" if reason else explanation.finding_key
 
 
-def _key_of(store: Store, row: StoredSubmission, finding: int | None, warnings_only=False) -> str:
+def _key_of(findings: list[dict], finding: int | None, warnings_only=False) -> str:
     """The key of the upload's finding with row id `finding` (Refused if it has none)."""
-    for found in store.findings_of(row.id, with_ids=True):
+    for found in findings:
         if found["id"] == finding:
             if warnings_only and found["severity"] != "warning":
                 raise Refused("只有警告可以用说明解决；错误须改正后重新上传", 409)
@@ -432,7 +494,7 @@ def latest_explanations(store: Store, submission_id: int) -> dict[str, Explanati
 
 
 def open_items(
-    store: Store,
+    store: Store | None,
     row: StoredSubmission,
     findings: list[dict] | None = None,
     explained: dict[str, Explanation] | None = None,
@@ -442,8 +504,10 @@ def open_items(
     are the upload's, read already)."""
     if row.status == "unreadable":
         return ["文件无法读取，请重新上传"]
-    findings = store.findings_of(row.id) if findings is None else findings
-    explained = latest_explanations(store, row.id) if explained is None else explained
+    if findings is None or explained is None:
+        assert store is not None
+        findings = store.findings_of(row.id) if findings is None else findings
+        explained = latest_explanations(store, row.id) if explained is None else explained
     items = []
     errors = [f for f in findings if f["severity"] == "error"]
     if errors:
@@ -471,49 +535,34 @@ def reopen(store: Store, account: Account, catalog: str, district: str, period: 
     """An approved period opened again (by a reviewer of the catalog): 待审核 once more."""
     if account.role != REVIEWER:
         raise Refused("只有审核人可以重新打开", 403)
-    if account.catalog != catalog:
-        raise Refused("没有这个报送期", 404)
-    review = review_of(store, catalog, district, period)
-    if review is None:
-        raise Refused(f"{district} {period}年度还没有报送", 404)
-    with store.session() as session:
+    with store.session.begin() as session:
+        review = session.scalar(
+            select(Review)
+            .where(Review.catalog == catalog, Review.district == district, Review.period == period)
+            .with_for_update()
+        )
+        if account.catalog != catalog or review is None:
+            raise Refused(f"{district} {period}年度还没有报送", 404)
+        transition = TRANSITIONS["reopen"]
+        if review.state not in transition.sources:
+            label = ACTION_LABELS["reopen"]
+            raise Refused(f"该期目前为“{STATE_LABELS[review.state]}”，不能{label}")
         row = session.get(StoredSubmission, review.submission_id)
-    assert row is not None
-    return act_on_period(store, account, row, review, "reopen")
-
-
-def act_on_period(store, account, row, review, action) -> str:
-    transition = TRANSITIONS[action]
-    if review.state not in transition.sources:
-        raise Refused(f"该期目前为“{STATE_LABELS[review.state]}”，不能{ACTION_LABELS[action]}")
-    _set_state(store, row, review, transition.target, review.state)
-    _event(store, row, account.name, account.role, action, review.state, transition.target, "")
-    return transition.target or review.state
+        moved = session.execute(
+            update(Review)
+            .where(Review.id == review.id, Review.state == review.state)
+            .values(state=transition.target, updated_at=_now())
+            .execution_options(synchronize_session=False)
+        )
+        if cast(CursorResult, moved).rowcount != 1:
+            raise Refused("该期的状态刚被他人改变，请刷新页面后再试")
+        event = _row_event(row, account.name, account.role, "reopen", review.state,
+                           transition.target, "")  # fmt: skip
+        session.add(event)
+        return transition.target or review.state
 
 
 # State and events -----------------------------------------------------------------------------
-
-
-def _set_state(store, row, review: Review | None, state: str | None, before: str) -> None:
-    """The period's state moved from `before` to `state`, its upload under review `row`: only
-    if nobody moved it meanwhile (two reviewers at once: one of them is told)."""
-    with store.session.begin() as session:
-        if review is None:
-            session.add(Review(catalog=row.catalog, district=row.district, period=row.period,
-                               state=state, submission_id=row.id, updated_at=_now()))  # fmt: skip
-            return
-        done = session.execute(
-            update(Review)
-            .where(Review.id == review.id, Review.state == before)
-            .values(state=state, submission_id=row.id, updated_at=_now())
-        )
-        if done.rowcount != 1:
-            raise Refused("该期的状态刚被他人改变，请刷新页面后再试")
-
-
-def _event(store, row, account: str, role: str, action: str, before, after, detail) -> None:
-    with store.session.begin() as session:
-        session.add(_row_event(row, account, role, action, before, after, detail))
 
 
 def events_of(store: Store, row: StoredSubmission) -> list[Event]:
