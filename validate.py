@@ -531,8 +531,8 @@ def cmd_recheck(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     """The review loop for operators: the same actions, states and audit rows as the pages."""
+    from reports.clock import shown
     from reports.service import review
-    from reports.service.clock import shown
     from reports.service.store import Store
 
     store = Store()

@@ -17,6 +17,7 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from reports.clock import shown as shown_time
 from reports.forking import can_fork
 from submissions import CATEGORY_LABELS, ERROR, SEVERITY_LABELS
 from submissions.finding import DATA_ERROR_CATEGORIES, SEVERITY_RANK, is_data_error
@@ -56,6 +57,9 @@ def environment() -> Environment:
             lstrip_blocks=True,
             auto_reload=False,
         )
+        # a stored time as the city reads it (review comments on the service's pages); set
+        # here, before any page is compiled, so a page written offline compiles as well
+        _ENVIRONMENT.filters["local"] = shown_time
     return _ENVIRONMENT
 
 

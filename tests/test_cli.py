@@ -31,6 +31,16 @@ def cli(*args, data_dir=None):
     )
 
 
+def test_check_writes_its_pages_from_a_fresh_process(tmp_path, yantai):
+    """In a process that never started the service: every template compiles on its own."""
+    path = district_file(tmp_path, yantai)
+    result = cli("check", path, "--catalog", "yantai", "--html", tmp_path / "html")
+    assert result.returncode == 0, result.stderr
+    assert "内部错误" not in result.stderr + result.stdout
+    assert (tmp_path / "html" / "index.html").exists()
+    assert len(list((tmp_path / "html" / "submissions").glob("*.html"))) == 1
+
+
 def test_json_contract_shape(tmp_path, yantai):
     cell = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
     bad = district_file(tmp_path, yantai, changes={cell: 125})

@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from reports.clock import stamped
 from reports.service import intake as uploads
 from reports.service import review
 from reports.service.auth import TokenHolder
-from reports.service.clock import stamped
 from reports.service.store import Account
 from reports.service.web import AFTER_UPLOAD, web_of
 

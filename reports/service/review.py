@@ -12,7 +12,7 @@ from typing import cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
-from reports.service.clock import local, shown, stamped
+from reports.clock import local, shown, stamped
 from reports.service.store import (
     Account,
     Comment,

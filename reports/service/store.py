@@ -751,7 +751,7 @@ def _digest(token: str) -> str:
 
 def document_of(row: StoredSubmission, findings: list[dict]) -> dict:
     """The JSON contract's submission object, from the row and its findings in order."""
-    from reports.service.clock import stamped
+    from reports.clock import stamped
 
     return {
         "file": row.original_name,

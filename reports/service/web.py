@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import Headers
 
 from reports.html import environment
-from reports.service.clock import shown
 from reports.service.guards import TooLarge, too_large_message
 from reports.service.store import Account, Store
 from submissions.settings import Settings
@@ -34,8 +33,7 @@ class Web:
     def __init__(self, store: Store, config: Settings, state) -> None:
         self.store, self.config, self.state = store, config, state
         state.max_upload = config.max_upload  # app.state.max_upload: changeable while running
-        self.templates = environment()
-        self.templates.filters["local"] = shown  # a stored time as the city reads it
+        self.templates = environment()  # shared, built once; never changed after that
 
     def upload_limit(self) -> int:
         return self.state.max_upload

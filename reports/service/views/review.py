@@ -11,10 +11,10 @@ import io
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from reports.clock import shown
 from reports.csv_report import neutralise
 from reports.service import review
 from reports.service.auth import SignedIn, Viewer
-from reports.service.clock import shown
 from reports.service.store import Account
 from reports.service.web import web_of
 

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from indicators import load
+from reports.clock import shown
 from reports.service import review
 from reports.service.auth import SignedIn, Viewer
-from reports.service.clock import shown
 from reports.service.store import Account, Store, StoredSubmission
 from reports.service.web import XLSX, web_of
 from submissions import Finding

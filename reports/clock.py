@@ -1,5 +1,5 @@
-"""The service's times: stored in UTC, shown and judged (deadlines) in the city's time zone
-(the setting VALIDATE_TIMEZONE, Asia/Shanghai unless told)."""
+"""Times as people read them: stored in UTC, shown and judged (deadlines) in the city's time
+zone (the setting VALIDATE_TIMEZONE, Asia/Shanghai unless told)."""
 
 from __future__ import annotations
 
