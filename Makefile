@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Debian packages the browser and spreadsheet tests drive (never downloaded at run time).
-SYSTEM_PACKAGES := chromium libreoffice-calc-nogui fonts-noto-cjk
+# Debian packages the browser, spreadsheet and Word-draft tests drive (never downloaded at run
+# time); libswlo.so is LibreOffice Writer's, which converts the evaluation's .docx.
+SYSTEM_PACKAGES := chromium libreoffice-calc-nogui libreoffice-writer-nogui fonts-noto-cjk
 
 .PHONY: demo test lint format bench sysdeps postgres clean
 
@@ -15,7 +16,8 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 sysdeps:
-	@if command -v chromium >/dev/null && command -v libreoffice >/dev/null; then :; \
+	@if command -v chromium >/dev/null && command -v libreoffice >/dev/null \
+	  && [ -e /usr/lib/libreoffice/program/libswlo.so ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing $(SYSTEM_PACKAGES) from Debian"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \

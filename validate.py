@@ -68,6 +68,12 @@ def build_parser() -> Parser:
     evaluate.add_argument("--json", dest="json_path", metavar="PATH", help="写出评估 JSON")
     evaluate.add_argument("--html", dest="html_dir", metavar="DIR", help="写出评估页面")
     evaluate.add_argument("--xlsx", dest="xlsx_path", metavar="PATH", help="写出评估工作簿")
+    evaluate.add_argument(
+        "--docx", dest="docx_path", metavar="PATH", help="写出评估报告初稿（Word .docx）"
+    )
+    evaluate.add_argument(
+        "--warn-expected", action="store_true", help="预警也包括预期性指标（缺省只列约束性指标）"
+    )
 
     template = commands.add_parser("template", help="生成区县填报模板（.xlsx）")
     template.add_argument("--catalog", required=True, metavar="ID")
@@ -354,10 +360,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         _log(f"跳过 {passed.path}：{passed.reason}")
     if not files:
         raise UsageError("没有可评估的文件")
-    outputs = EvaluationOutputs(json=args.json_path, html=args.html_dir, xlsx=args.xlsx_path)
+    outputs = EvaluationOutputs(
+        json=args.json_path, html=args.html_dir, xlsx=args.xlsx_path, docx=args.docx_path
+    )
     _places_writable(check_places, outputs.places())
     evaluation = evaluate_files(
-        files, loaded, args.year, progress=_progress(len(files)), limits=_limits()
+        files,
+        loaded,
+        args.year,
+        progress=_progress(len(files)),
+        limits=_limits(),
+        warn_expected=args.warn_expected,
     )
     write_evaluation(evaluation, outputs)
     print(evaluation_text(evaluation))

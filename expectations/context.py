@@ -24,7 +24,9 @@ def catalog_frame(catalog: Catalog) -> pd.DataFrame:
             "upper": ind.upper_bound,
             "whole": ind.whole,
             "binding": ind.binding,
-            "direction": ind.direction,
+            # a figure reported only to judge others by (streets, population) has no direction
+            # to keep: towns merge, populations fall
+            "direction": ind.direction if ind.target is not None else None,
             "additive": ind.sums_across_districts,
             # each district's own value meets the target (各县区至少1所, or any rate)
             "per_district": ind.judged_per_district,

@@ -185,6 +185,7 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
         if ind.kind == "rate" and not ind.per:
             problems.append(LintProblem(f"{here}.per", "比率指标须写明分母（per）"))
         problems.extend(_scope_problems(here, ind))
+        problems.extend(_composition_problems(here, ind, catalog))
     for note in catalog.review:
         problems.append(LintProblem("review", f"待人工确认：{note}（确认后删去这一条）"))
     for i, ind in enumerate(catalog.indicators):
@@ -270,6 +271,42 @@ def _scope_problems(here: str, ind) -> list[LintProblem]:
     return problems
 
 
+def _composition_problems(here: str, ind, catalog: Catalog) -> list[LintProblem]:
+    """A city rate's composition must make a rate of the indicator's kind and unit (the model
+    already checked that its parts exist and add up across districts)."""
+    composition = ind.composition
+    if composition is None:
+        return []
+    where = f"{here}.composition"
+    problems = []
+    if ind.sums_across_districts:
+        problems.append(LintProblem(where, f"“{ind.name}”各区县相加即为全市值，不需要 composition"))
+    if ind.target.scope != "city":
+        problems.append(
+            LintProblem(where, "每个区县（街道）各自达到的目标不汇总全市值，不需要 composition")
+        )
+    if composition.weight is not None:
+        return problems
+    expected = None
+    if ind.kind == "percent":
+        expected = 100.0
+    elif ind.kind == "rate" and ind.per:
+        denominator = catalog.indicator(composition.denominator).unit or ""
+        for word, scale in (("万", 10000.0), ("千", 1000.0), ("百", 100.0)):
+            if word in ind.per and not denominator.startswith(("万", "千", "百")):
+                expected = scale
+                break
+    if expected is not None and composition.scale != expected:
+        problems.append(
+            LintProblem(
+                f"{where}.scale",
+                f"“{ind.name}”（{ind.per or ind.unit}）由分子 ÷ 分母汇总时应乘 {expected:g}，"
+                f"现为 {composition.scale:g}",
+            )
+        )
+    return problems
+
+
 def _direction_problems(here: str, ind) -> list[LintProblem]:
     base, target = ind.baseline.value, ind.target
     contradiction = (
@@ -338,6 +375,9 @@ def catalog_document(loaded: LoadedCatalog) -> dict:
                 ),
                 "target": target,
                 "relations": [r.model_dump() for r in ind.relations],
+                "composition": (
+                    ind.composition.model_dump(exclude_none=True) if ind.composition else None
+                ),
                 "source": {"seed": ind.source.seed, "quote": ind.source.quote},
             }
         )

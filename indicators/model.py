@@ -89,6 +89,34 @@ class Relation(Strict):
     reason: str
 
 
+class Composition(Strict):
+    """How the city's own rate is made from what the districts report: a numerator and a
+    denominator summed over the districts (城市护理型床位占比 = Σ护理型床位 ÷ Σ机构床位 × 100),
+    or the districts' rates weighted by a count (常住人口)."""
+
+    numerator: str | None = Field(default=None, description="分子：各区县相加的数量指标代码")
+    denominator: str | None = Field(default=None, description="分母：各区县相加的数量指标代码")
+    weight: str | None = Field(
+        default=None, description="权数：各区县的比率按这个数量指标加权平均（与分子分母二选一）"
+    )
+    scale: float = Field(default=1.0, gt=0, description="分子 ÷ 分母 × scale，百分比为 100")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Composition:
+        fraction = self.numerator is not None and self.denominator is not None
+        if fraction == (self.weight is not None) or (
+            not fraction and (self.numerator or self.denominator)
+        ):
+            raise ValueError(
+                "composition 须写分子和分母（numerator、denominator），或只写权数 weight"
+            )
+        return self
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return tuple(p for p in (self.numerator, self.denominator, self.weight) if p)
+
+
 class Indicator(Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
@@ -103,9 +131,12 @@ class Indicator(Strict):
     maximum: float | None = None
     integer: bool | None = None
     baseline: Baseline | None = None
-    # None only for the number of streets (townships) a district has: it has no target of its
-    # own, another indicator's each_sub_unit target is judged with it.
+    # None only for a figure another indicator is judged with: the number of streets
+    # (townships) an each_sub_unit target counts, or a part of a city rate's composition.
     target: Target | None = None
+    composition: Composition | None = Field(
+        default=None, description="全市比率由各区县的哪些数量汇总而成（评估时计算全市值）"
+    )
     relations: tuple[Relation, ...] = ()
     additive: bool | None = Field(
         default=None, description="各区县数值相加等于全市数值（数量、金额相加；比率不相加）"
@@ -143,7 +174,7 @@ class Indicator(Strict):
     def target_summary(self) -> str:
         """One line for templates and reports: "2025年 2.6万张", "2022年 每个街道 1个"."""
         if self.target is None:
-            return "不设目标（区县填报，用于评判按每个街道、乡镇设定的目标）"
+            return "不设目标（区县填报，用于评判按街道、乡镇设定的目标或汇总全市比率）"
         scope = SCOPE_LABELS[self.target.scope] if self.target.scope != "city" else ""
         return f"{self.target.year}年 {scope}{' ' if scope else ''}{self.target.text}"
 
@@ -214,6 +245,17 @@ class Catalog(Strict):
         """A target's `units` names a count without a target; such a count serves a target."""
         by_code = {i.code: i for i in self.indicators}
         served = set()
+        for ind in self.indicators:
+            if ind.composition is None:
+                continue
+            for part in ind.composition.parts:
+                counted = by_code.get(part)
+                if counted is None or not counted.sums_across_districts or counted.composition:
+                    raise ValueError(
+                        f"{ind.code} 的 composition 引用的“{part}”应为本指标体系中"
+                        "各区县相加的数量指标"
+                    )
+                served.add(part)
         for ind in self.targeted:
             units = ind.plan_target.units
             if units is None:
@@ -227,7 +269,10 @@ class Catalog(Strict):
             served.add(units)
         for ind in self.indicators:
             if ind.target is None and ind.code not in served:
-                raise ValueError(f"{ind.code} 没有目标，也不是任何目标的街道（乡镇）个数（units）")
+                raise ValueError(
+                    f"{ind.code} 没有目标，也不是任何目标的街道（乡镇）个数（units）"
+                    "或全市比率的组成部分（composition）"
+                )
         return self
 
     @property

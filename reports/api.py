@@ -225,12 +225,15 @@ def evaluate_files(
     *,
     progress: Callable[[Path], None] | None = None,
     limits: Limits | None = None,
+    warn_expected: bool = False,
 ) -> Evaluation:
     """The evaluation of the files at `year` (default: the plan's last target year), as
-    `validate.py evaluate` makes it."""
+    `validate.py evaluate` makes it; early warnings for binding indicators, and for expected
+    ones too with `warn_expected`."""
     from expectations.evaluation import evaluate
 
-    return evaluate(check_files(paths, catalog, progress=progress, limits=limits), year)
+    outcome = check_files(paths, catalog, progress=progress, limits=limits)
+    return evaluate(outcome, year, warn_expected=warn_expected)
 
 
 @dataclass(frozen=True)
@@ -238,14 +241,15 @@ class EvaluationOutputs:
     json: str | None = None
     html: str | None = None
     xlsx: str | None = None
+    docx: str | None = None
 
     def places(self) -> list[Path]:
-        files = [Path(p).parent for p in (self.json, self.xlsx) if p]
+        files = [Path(p).parent for p in (self.json, self.xlsx, self.docx) if p]
         return files + ([Path(self.html)] if self.html else [])
 
 
 def write_evaluation(evaluation: Evaluation, outputs: EvaluationOutputs) -> None:
-    """The evaluation's JSON, page and workbook, as asked."""
+    """The evaluation's JSON, page, workbook and Word draft, as asked."""
     if outputs.json:
         from reports.evaluation_report import evaluation_document
         from reports.json_report import write_json
@@ -262,6 +266,11 @@ def write_evaluation(evaluation: Evaluation, outputs: EvaluationOutputs) -> None
 
         write_evaluation_workbook(evaluation, Path(outputs.xlsx))
         LOG.info("评估工作簿已写入 %s", outputs.xlsx)
+    if outputs.docx:
+        from reports.evaluation_docx import write_evaluation_docx
+
+        write_evaluation_docx(evaluation, Path(outputs.docx))
+        LOG.info("评估报告初稿（Word）已写入 %s", outputs.docx)
 
 
 @dataclass(frozen=True)

@@ -178,9 +178,15 @@ def test_catalog_show_json(cid):
             "target",
         } <= set(ind)
         assert ind["attribute"] in ("binding", "expected")
-        if ind["target"] is None:  # only a count of streets that a per-street target uses
+        if ind["target"] is None:  # a count of streets a per-street target uses, or a part
             units = {(i["target"] or {}).get("units") for i in document["indicators"]}
-            assert ind["code"] in units
+            parts = {
+                part
+                for i in document["indicators"]
+                for part in (i["composition"] or {}).values()
+                if isinstance(part, str)
+            }  # of a city rate's composition
+            assert ind["code"] in units | parts
             continue
         assert set(ind["target"]) >= {"year", "value", "comparator", "text"}
         assert isinstance(ind["target"]["value"], int | float)
@@ -212,3 +218,35 @@ def test_unknown_catalog_is_one_line_exit_2():
 def test_catalog_list():
     result = _cli("catalog", "list")
     assert result.returncode == 0 and result.stdout.count("\n") == 5
+
+
+def _by_code(raw, code):
+    return next(i for i in raw["indicators"] if i["code"] == code)
+
+
+def test_lint_checks_a_city_rates_composition(tmp_path):
+    raw = _yantai_raw()
+    share = _by_code(raw, "nursing_bed_share")
+    position = raw["indicators"].index(share)
+    share["composition"]["scale"] = 1000  # a percent made ×1000
+    beds = _by_code(raw, "public_beds")  # a count: its districts add up to the city's
+    beds["composition"] = {"numerator": "nursing_beds", "denominator": "institution_beds"}
+    problems = _lint_raw(tmp_path, raw)
+    assert (f"indicators[{position}].composition.scale") in [p for p, _ in problems]
+    where = f"indicators[{raw['indicators'].index(beds)}].composition"
+    assert any(p == where and "不需要" in m for p, m in problems)
+    good = _yantai_raw()
+    assert _lint_raw(tmp_path, good) == []
+
+
+def test_a_composition_names_counts_the_catalog_has(tmp_path):
+    raw = _yantai_raw()
+    _by_code(raw, "nursing_bed_share")["composition"]["numerator"] = "no_such_count"
+    [(_path, message)] = _lint_raw(tmp_path, raw)[:1]
+    assert "no_such_count" in message and "各区县相加的数量指标" in message
+    raw = _yantai_raw()
+    _by_code(raw, "nursing_bed_share")["composition"] = {"numerator": "nursing_beds"}
+    assert any("numerator、denominator" in m for _p, m in _lint_raw(tmp_path, raw))
+    raw = _yantai_raw()  # a figure with no target that nothing is made of
+    del _by_code(raw, "places_per_1000_people")["composition"]
+    assert any("resident_population 没有目标" in m for _p, m in _lint_raw(tmp_path, raw))

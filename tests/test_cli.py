@@ -57,7 +57,7 @@ def test_json_contract_shape(tmp_path, yantai):
     assert set(first) >= {"file", "district", "year", "status", "summary", "findings"}
     assert (first["district"], first["year"], first["status"]) == ("芝罘区", 2023, "error")
     assert set(first["summary"]) >= {"errors", "warnings", "indicators"}
-    assert first["summary"]["indicators"] == 38 and first["summary"]["errors"] == 1
+    assert first["summary"]["indicators"] == 40 and first["summary"]["errors"] == 1
     (finding,) = first["findings"]
     assert set(finding) >= FINDING_KEYS
     assert (finding["cell"], finding["category"], finding["severity"]) == (cell, "range", "error")

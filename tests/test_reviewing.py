@@ -1,5 +1,6 @@
 """Reviewers in the service: the evaluation of stored uploads and a district across periods."""
 
+import io
 from urllib.parse import quote
 
 from bs4 import BeautifulSoup
@@ -29,13 +30,29 @@ def test_reviewer_reads_the_evaluation_of_stored_uploads(tmp_path, service, yant
     page = reviewer.get("/evaluation")
     assert page.status_code == 200
     soup = BeautifulSoup(page.text, "html.parser")
-    assert "芝罘区 未达到约束性指标：护理型床位占比" in soup.select_one("#highlights").get_text()
-    assert "莱山区" in soup.select_one("#highlights").get_text()  # not submitted
-    assert "2023年" in reviewer.get("/evaluation?year=2023").text
+    highlights = soup.select_one("#highlights").get_text()
+    assert "芝罘区 滞后或未完成的约束性指标：护理型床位占比" in highlights
+    assert "莱山区" in highlights  # not submitted
+    nursing = soup.select_one('#city tr[data-code="nursing_bed_share"]')
+    # 芝罘区 64%, 福山区 70%, the parts of the city's rate not sent: no city figure to judge
+    assert nursing["data-class"] == "unknown" and "莱山区未报" in nursing.get_text()
+    assert "“护理型床位数”汇总" in nursing.get_text()
+    assert "约束性指标8项：" in soup.select_one("#summary").get_text()
+    mid_term = BeautifulSoup(reviewer.get("/evaluation?year=2023").text, "html.parser")
+    assert "2023年" in mid_term.select_one("h1").get_text()
+    assert "基本符合预期（暂定）" in mid_term.select_one("#city").get_text()
+    assert "时序进度 50%" in mid_term.select_one("#details").get_text()
     wrong = reviewer.get("/evaluation?year=abc")
     assert wrong.status_code == 400 and "四位年份" in wrong.text
+    word = reviewer.get(soup.select_one("#docx-link")["href"])
+    assert word.status_code == 200 and word.content[:2] == b"PK"
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(word.content)).paragraphs)
+    assert "一、总体情况" in text and "莱山区" in text
     district, _ = signed_in(app, names["zf"])
     assert district.get("/evaluation").status_code == 403
+    assert district.get("/evaluation.docx").status_code == 403
 
 
 def test_district_history_page(tmp_path, service, yantai):

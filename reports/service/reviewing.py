@@ -123,9 +123,10 @@ def earlier_reports(
     return found
 
 
-def evaluation_view(store: Store, account: Account, year: int | None) -> dict:
-    """Every district's latest upload of each period, judged as `validate.py evaluate` judges
-    a folder, from what the uploads reported and what was found in them (nothing re-read)."""
+def stored_evaluation(store: Store, account: Account, year: int | None):
+    """Every district's approved (else latest) upload of each period, judged as
+    `validate.py evaluate` judges a folder, from what the uploads reported and what was found
+    in them (nothing re-read); with the uploads it used."""
     from expectations.evaluation import judge
 
     loaded = load(account.catalog)
@@ -133,8 +134,15 @@ def evaluation_view(store: Store, account: Account, year: int | None) -> dict:
         (r for r in latest_by_period(store.submissions(account), store).values() if r.district),
         key=lambda r: (r.period or 0, r.id),
     )
-    page = evaluation_page(judge(reported_in_store(store, rows), loaded.catalog, year))
+    return judge(reported_in_store(store, rows), loaded.catalog, year), rows
+
+
+def evaluation_view(store: Store, account: Account, year: int | None) -> dict:
+    """The evaluation page of the stored uploads, saying which upload of each period it used."""
+    evaluation, rows = stored_evaluation(store, account, year)
+    page = evaluation_page(evaluation)
     page["dashboard_link"] = "/"
+    page["docx_link"] = "/evaluation.docx" + (f"?year={year}" if year else "")
     approved = {found.submission_id for found in approved_reviews(store, account.catalog)}
     page["used"] = [
         {"district": row.district, "period": row.period, "id": row.id,

@@ -15,9 +15,12 @@ from submissions.template import template_cell, write_template  # noqa: E402
 from tests.samples import plausible_values  # noqa: E402
 
 
-def filled(path: Path, cid: str, district: str, year: int, changes=None, notes=None) -> None:
+def filled(
+    path: Path, cid: str, district: str, year: int, changes=None, notes=None, values=None
+) -> None:
     catalog = load(cid).catalog
-    write_template(path, catalog, district, year, plausible_values(catalog, year), notes)
+    values = plausible_values(catalog, year) if values is None else values
+    write_template(path, catalog, district, year, values, notes)
     if changes:
         workbook = openpyxl.load_workbook(path)
         sheet = workbook["指标填报"]
@@ -70,18 +73,43 @@ def yantai_final(folder: Path) -> None:
     """2025 actuals, reported at the end of the plan period (终期评估): most districts on
     target, some short on binding indicators, one value wrong, one district silent."""
     folder.mkdir(parents=True, exist_ok=True)
-    shortfalls = {
+    shortfalls: dict[str, dict[tuple[str, int], object]] = {
         "福山区": {("nursing_bed_share", 2025): 64, ("vaccination_rate", 2025): 93.5},
         "牟平区": {("places_per_1000_people", 2025): 3.9},
         "莱州市": {("newborn_visit_rate", 2025): 125},  # a percent over 100: 数据有误
         "招远市": {("childcare_places", 2025): 2100},
         "莱阳市": {("pension_insurance_coverage", 2025): "待统计"},  # not a number: 数据有误
     }
-    units = load("yantai").catalog.reporting_units.required
-    for district in units:
+    catalog = load("yantai").catalog
+    for district in catalog.reporting_units.required:
         if district == "海阳市":
             continue  # has not reported
-        filled(folder / f"{district}-2025.xlsx", "yantai", district, 2025, shortfalls.get(district))
+        changes = shortfalls.get(district, {})
+        values = with_rate_parts(plausible_values(catalog, 2025), changes)
+        filled(folder / f"{district}-2025.xlsx", "yantai", district, 2025, changes, values=values)
+
+
+def with_rate_parts(values: dict, changes: dict) -> dict:
+    """The figures the city's rates are composed of (选填: 护理型床位数, 常住人口), agreeing with
+    the district's rates, its shortfalls included, so the city's own rate can be worked out."""
+
+    def rate(code: str, year: int) -> float:
+        changed = changes.get((code, year))
+        return changed if isinstance(changed, int | float) else float(values[code][year])
+
+    beds = values["institution_beds"]
+    values["nursing_beds"] = {
+        y: round(float(beds[y]) * rate("nursing_bed_share", y) / 100)
+        for y in beds
+        if y in values["nursing_bed_share"]
+    }
+    places = values["childcare_places"]
+    values["resident_population"] = {
+        y: round(float(places[y]) * 1000 / rate("places_per_1000_people", y))
+        for y in places
+        if y in values["places_per_1000_people"]
+    }
+    return values
 
 
 def liuzhou(folder: Path) -> None:
