@@ -28,119 +28,245 @@ class UsageError(Exception):
     """A bad flag or configuration: one line on stderr, exit 2."""
 
 
-ARGPARSE_WORDS = {
-    "the following arguments are required": "缺少参数",
-    "unrecognized arguments": "无法识别的参数",
-    "invalid int value": "不是整数",
-    "invalid choice": "无效的选项",
+# argparse's own words, in Chinese: argparse looks each one up through its module's `_` and
+# `ngettext` when it writes help or an error, so they are put there once, here, for every parser.
+ARGPARSE_CHINESE = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "show this help message and exit": "显示本帮助后退出",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "the following arguments are required: %s": "缺少参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "无效的选项 %(value)r（可选：%(choices)s）"
+    ),
+    "invalid %(type)s value: %(value)r": "%(value)r 不是%(type)s",
     "expected one argument": "需要一个值",
-    "argument ": "参数 ",
-    "choose from": "可选",
+    "expected at most one argument": "最多一个值",
+    "expected at least one argument": "至少需要一个值",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "选项 %(option)s 不明确，可能是 %(matches)s"
+    ),
+    "not allowed with argument %s": "不能与参数 %s 一起使用",
+    "one of the arguments %s is required": "参数 %s 须给出其中一个",
+    "ignored explicit argument %r": "多余的值 %r",
+    "unexpected option string: %s": "意外的选项 %s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "没有子命令 %(parser_name)r（可选：%(choices)s）"
+    ),
+    "can't open '%(filename)s': %(error)s": "无法打开“%(filename)s”：%(error)s",
+    "expected %s argument": "需要 %s 个值",
 }
 
 
+def _chinese(message: str) -> str:
+    return ARGPARSE_CHINESE.get(message, message)
+
+
+def _chinese_plural(singular: str, plural: str, count: int) -> str:
+    return ARGPARSE_CHINESE.get(singular, singular if count == 1 else plural)
+
+
+argparse._ = _chinese  # type: ignore[attr-defined]
+argparse.ngettext = _chinese_plural  # type: ignore[attr-defined]
+
+
+def whole_number(text: str) -> int:
+    return int(text)
+
+
+whole_number.__name__ = "整数"  # argparse names the type in its error: "'abc' 不是整数"
+
+
+def four_digit_year(text: str) -> int:
+    if not (text.isdigit() and len(text) == 4):
+        raise ValueError(text)
+    return int(text)
+
+
+four_digit_year.__name__ = "四位年份"
+
+
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
-        for english, chinese in ARGPARSE_WORDS.items():
-            message = message.replace(english, chinese)
+    """argparse in Chinese; an error is one line, not argparse's usage block. A parser may
+    compute its closing text (epilog) only when its help is asked for."""
+
+    def __init__(self, *args, epilog_source=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.epilog_source = epilog_source
+
+    def format_help(self) -> str:
+        if self.epilog_source is not None:
+            self.epilog = self.epilog_source()
+        return super().format_help()
+
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"用法错误：{message}（运行 {self.prog} --help 查看用法）")
+
+
+def _districts_of_catalogs() -> str:
+    """The reporting units of every bundled catalog, for `template --help`."""
+    from indicators import catalog_ids
+
+    lines = ["各指标体系的报送单位（--district 取其一）："]
+    for cid in catalog_ids():
+        catalog = load(cid).catalog
+        lines.append(f"  {cid}（{catalog.jurisdiction}）：{'、'.join(catalog.reporting_units.all)}")
+    return "\n".join(lines)
 
 
 def build_parser() -> Parser:
     parser = Parser(prog="validate.py", description="一老一小指标填报数据校验")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=Parser, title="命令", metavar="命令"
+    )
 
     check = commands.add_parser("check", help="校验一个或多个填报文件")
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("files", nargs="+", metavar="文件")
     _add_common(check)
-    check.add_argument("--year", type=int, help="表内和文件名都没有年度时使用的填报年度")
-    check.add_argument("--district", help="表内和文件名都没有填报单位时使用的区县")
+    check.add_argument(
+        "--year",
+        type=four_digit_year,
+        metavar="年度",
+        help="表内和文件名都没有年度时使用的填报年度",
+    )
+    check.add_argument("--district", metavar="区县", help="表内和文件名都没有填报单位时使用的区县")
 
     batch = commands.add_parser("batch", help="校验一个目录下的全部填报文件")
-    batch.add_argument("directory", metavar="DIR")
+    batch.add_argument("directory", metavar="目录")
     _add_common(batch)
     batch.add_argument("--force", action="store_true", help="忽略缓存，重新校验未改动的文件")
 
     evaluate = commands.add_parser("evaluate", help="终期评估：各项目标是否达到（全市、各区县）")
-    evaluate.add_argument("paths", nargs="+", metavar="DIR|FILE")
-    evaluate.add_argument("--catalog", required=True, metavar="ID", help="指标体系 ID 或 YAML 文件")
-    evaluate.add_argument("--year", type=int, help="评估年度（缺省为指标体系的目标年）")
-    evaluate.add_argument("--json", dest="json_path", metavar="PATH", help="写出评估 JSON")
-    evaluate.add_argument("--html", dest="html_dir", metavar="DIR", help="写出评估页面")
-    evaluate.add_argument("--xlsx", dest="xlsx_path", metavar="PATH", help="写出评估工作簿")
+    evaluate.add_argument("paths", nargs="+", metavar="目录|文件")
     evaluate.add_argument(
-        "--docx", dest="docx_path", metavar="PATH", help="写出评估报告初稿（Word .docx）"
+        "--catalog", required=True, metavar="指标体系", help="指标体系代码（如 yantai）或 YAML 文件"
+    )
+    evaluate.add_argument(
+        "--year", type=four_digit_year, metavar="年度", help="评估年度（缺省为指标体系的目标年）"
+    )
+    evaluate.add_argument("--json", dest="json_path", metavar="路径", help="写出评估 JSON")
+    evaluate.add_argument("--html", dest="html_dir", metavar="目录", help="写出评估页面")
+    evaluate.add_argument("--xlsx", dest="xlsx_path", metavar="路径", help="写出评估工作簿")
+    evaluate.add_argument(
+        "--docx", dest="docx_path", metavar="路径", help="写出评估报告初稿（Word .docx）"
     )
     evaluate.add_argument(
         "--warn-expected", action="store_true", help="预警也包括预期性指标（缺省只列约束性指标）"
     )
 
-    template = commands.add_parser("template", help="生成区县填报模板（.xlsx）")
-    template.add_argument("--catalog", required=True, metavar="ID")
-    template.add_argument("--district", required=True, metavar="NAME")
-    template.add_argument("--year", type=int, help="填报年度（缺省为今年）")
-    template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    template = commands.add_parser(
+        "template",
+        help="生成区县填报模板（.xlsx）",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog_source=_districts_of_catalogs,
+    )
+    template.add_argument(
+        "--catalog", required=True, metavar="指标体系", help="指标体系代码（如 yantai）或 YAML 文件"
+    )
+    template.add_argument(
+        "--district", required=True, metavar="区县", help="报送单位（见下面的名单）"
+    )
+    template.add_argument(
+        "--year",
+        type=four_digit_year,
+        metavar="年度",
+        help="填报年度（缺省为上一年度，但不晚于规划的最后目标年）",
+    )
+    template.add_argument(
+        "-o", "--output", required=True, metavar="文件.xlsx", help="写出的模板文件"
+    )
 
     export = commands.add_parser(
         "export", help="导出指标体系：Great Expectations 套件（JSON）或 pandera 模式（Python 模块）"
     )
-    export.add_argument("--catalog", required=True, metavar="ID")
-    export.add_argument("--format", choices=["gx", "pandera"], default="gx")
     export.add_argument(
-        "-o", "--output", metavar="PATH",
-        help="缺省写到 expectations/suites/ID.json 或 expectations/pandera_schemas/ID.py",
+        "--catalog", required=True, metavar="指标体系", help="指标体系代码（如 yantai）或 YAML 文件"
+    )
+    export.add_argument(
+        "--format",
+        choices=["gx", "pandera"],
+        default="gx",
+        help="gx：Great Expectations 套件（缺省）；pandera：pandera 模式",
+    )
+    export.add_argument(
+        "-o", "--output", metavar="路径",
+        help="缺省写到 expectations/suites/代码.json 或 expectations/pandera_schemas/代码.py",
     )  # fmt: skip
 
     recheck = commands.add_parser(
         "recheck", help="按现在的指标体系重新校验服务里保存的上传，列出结果的变化"
     )
-    recheck.add_argument("--catalog", metavar="ID", help="只重新校验这个指标体系的上传")
-    recheck.add_argument("--period", type=int, metavar="YEAR", help="只重新校验这个填报年度的")
-    recheck.add_argument("--district", metavar="NAME", help="只重新校验这个单位的")
+    recheck.add_argument("--catalog", metavar="指标体系", help="只重新校验这个指标体系的上传")
+    recheck.add_argument(
+        "--period", type=four_digit_year, metavar="年度", help="只重新校验这个填报年度的"
+    )
+    recheck.add_argument("--district", metavar="区县", help="只重新校验这个单位的")
     recheck.add_argument(
         "--unfinished", action="store_true", help="只重新校验校验未完成的（服务中断时留下的）"
     )
 
     review = commands.add_parser("review", help="审核：list / approve / return / reopen")
-    review_actions = review.add_subparsers(dest="action", required=True, parser_class=Parser)
+    review_actions = review.add_subparsers(
+        dest="action", required=True, parser_class=Parser, title="操作", metavar="操作"
+    )
     listed = review_actions.add_parser("list", help="列出各单位各期的审核状态")
-    listed.add_argument("--catalog", metavar="ID", help="只列这个指标体系的")
+    listed.add_argument("--catalog", metavar="指标体系", help="只列这个指标体系的")
     listed.add_argument(
         "--state", choices=["uploaded", "submitted", "returned", "approved"],
         help="只列这个状态的：uploaded 已上传、submitted 待审核、returned 已退回、approved 已通过",
     )  # fmt: skip
-    listed.add_argument("--period", type=int, metavar="YEAR", help="只列这个年度的")
+    listed.add_argument("--period", type=four_digit_year, metavar="年度", help="只列这个年度的")
     listed.add_argument("--json", action="store_true", help="输出 JSON")
     for action, helped in (
         ("approve", "审核通过一份已报送的上传"),
         ("return", "退回一份已报送的上传"),
     ):
         acted = review_actions.add_parser(action, help=helped)
-        acted.add_argument("id", type=int, metavar="ID", help="上传编号")
-        acted.add_argument("--as", dest="actor", required=True, metavar="NAME", help="审核人账号")
+        acted.add_argument("id", type=whole_number, metavar="编号", help="上传编号")
+        acted.add_argument("--as", dest="actor", required=True, metavar="账号", help="审核人账号")
         if action == "return":
-            acted.add_argument("--comment", required=True, help="退回意见（写明需要修改的内容）")
+            acted.add_argument(
+                "--comment", required=True, metavar="意见", help="退回意见（写明需要修改的内容）"
+            )
     reopened = review_actions.add_parser("reopen", help="重新打开一个已通过的报送期")
-    reopened.add_argument("district", metavar="DISTRICT")
-    reopened.add_argument("year", type=int, metavar="YEAR")
-    reopened.add_argument("--as", dest="actor", required=True, metavar="NAME", help="审核人账号")
+    reopened.add_argument("district", metavar="区县")
+    reopened.add_argument("year", type=four_digit_year, metavar="年度")
+    reopened.add_argument("--as", dest="actor", required=True, metavar="账号", help="审核人账号")
 
     serve = commands.add_parser("serve", help="启动上传页面和 API（FastAPI）")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="工作进程数")
+    serve.add_argument(
+        "--host", default="127.0.0.1", metavar="地址", help="监听地址（缺省 127.0.0.1）"
+    )
+    serve.add_argument(
+        "--port", type=whole_number, default=8000, metavar="端口", help="端口（缺省 8000）"
+    )
+    serve.add_argument(
+        "--workers", type=whole_number, default=1, metavar="个数", help="工作进程数（缺省 1）"
+    )
     serve.add_argument("--access-log", action="store_true", help="逐条记录请求（缺省只记错误）")
 
     users = commands.add_parser(
         "users", help="账号：add / list / token / revoke / disable / enable / passwd"
     )
-    user_actions = users.add_subparsers(dest="action", required=True, parser_class=Parser)
+    user_actions = users.add_subparsers(
+        dest="action", required=True, parser_class=Parser, title="操作", metavar="操作"
+    )
     add = user_actions.add_parser("add", help="新建账号（密码从标准输入读取）")
-    add.add_argument("name", metavar="NAME")
-    add.add_argument("--role", required=True, choices=["district", "reviewer"])
-    add.add_argument("--catalog", required=True, metavar="ID")
-    add.add_argument("--district", metavar="NAME")
-    add.add_argument("--password-stdin", action="store_true", required=True)
+    add.add_argument("name", metavar="账号", help="登录名")
+    add.add_argument(
+        "--role",
+        required=True,
+        choices=["district", "reviewer"],
+        help="district：区县填报；reviewer：审核",
+    )
+    add.add_argument("--catalog", required=True, metavar="指标体系", help="账号所属的指标体系代码")
+    add.add_argument("--district", metavar="区县", help="区县账号所属的单位")
+    add.add_argument(
+        "--password-stdin", action="store_true", required=True, help="从标准输入读取密码"
+    )
     user_actions.add_parser("list", help="列出全部账号（角色、单位、状态、令牌和会话数）")
     for action, helped in (
         ("token", "生成新的 API 令牌（打印在最后一行；已有的令牌仍然有效）"),
@@ -148,49 +274,59 @@ def build_parser() -> Parser:
         ("disable", "停用账号：立即不能登录、令牌和已打开的会话都失效"),
         ("enable", "重新启用账号"),
     ):
-        user_actions.add_parser(action, help=helped).add_argument("name", metavar="NAME")
+        user_actions.add_parser(action, help=helped).add_argument("name", metavar="账号")
     passwd = user_actions.add_parser("passwd", help="重设密码（从标准输入读取），并结束全部会话")
-    passwd.add_argument("name", metavar="NAME")
-    passwd.add_argument("--password-stdin", action="store_true", required=True)
+    passwd.add_argument("name", metavar="账号")
+    passwd.add_argument(
+        "--password-stdin", action="store_true", required=True, help="从标准输入读取密码"
+    )
 
     catalog = commands.add_parser("catalog", help="指标体系：list / show / lint / draft")
-    sub = catalog.add_subparsers(dest="action", required=True, parser_class=Parser)
+    sub = catalog.add_subparsers(
+        dest="action", required=True, parser_class=Parser, title="操作", metavar="操作"
+    )
     sub.add_parser("list", help="列出全部指标体系")
     show = sub.add_parser("show", help="显示一个指标体系")
-    show.add_argument("id", metavar="ID")
+    show.add_argument("id", metavar="指标体系")
     show.add_argument("--json", action="store_true", help="输出 JSON")
     lint_parser = sub.add_parser("lint", help="检查指标体系文件")
-    lint_parser.add_argument("targets", nargs="*", metavar="ID|FILE")
+    lint_parser.add_argument("targets", nargs="*", metavar="指标体系|文件")
     lint_parser.add_argument(
         "--sources",
-        metavar="DIR",
-        help="规划原文目录：核对原文的 SHA-256 和每条引文（缺省 $VALIDATE_SEEDS_DIR）",
+        metavar="目录",
+        help="规划原文目录：核对原文的 SHA-256 和每条引文（缺省取环境变量 VALIDATE_SEEDS_DIR）",
     )
     draft = sub.add_parser("draft", help="从规划原文（txt/html/docx/pdf）起草指标体系 YAML")
-    draft.add_argument("plan", metavar="PLAN")
+    draft.add_argument("plan", metavar="规划原文")
     draft.add_argument(
-        "--id", required=True, dest="catalog_id", metavar="ID", help="新指标体系的 ID"
+        "--id",
+        required=True,
+        dest="catalog_id",
+        metavar="代码",
+        help="新指标体系的代码（小写字母、数字、下划线）",
     )
-    draft.add_argument("--name", metavar="NAME", help="指标体系名称（缺省取原文标题）")
+    draft.add_argument("--name", metavar="名称", help="指标体系名称（缺省取原文标题）")
     draft.add_argument(
         "--districts", metavar="甲区,乙区", help="应报送的区县，逗号分隔（缺省留待填写）"
     )
-    draft.add_argument("-o", "--output", metavar="FILE.yaml", help="缺省写到当前目录的 ID.yaml")
-    draft.add_argument("--review", metavar="FILE.html", help="写出核对页：原文高亮与起草条目对照")
+    draft.add_argument("-o", "--output", metavar="文件.yaml", help="缺省写到当前目录的 代码.yaml")
+    draft.add_argument("--review", metavar="文件.html", help="写出核对页：原文高亮与起草条目对照")
     return parser
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--catalog", required=True, metavar="ID", help="指标体系 ID 或 YAML 文件")
     parser.add_argument(
-        "--json", dest="json_path", metavar="PATH", help="写出 JSON 报告（- 表示标准输出）"
-    )
-    parser.add_argument("--csv", dest="csv_path", metavar="PATH", help="写出问题清单 CSV")
-    parser.add_argument(
-        "--html", dest="html_dir", metavar="DIR", help="写出 HTML 报告（汇总页和每个文件一页）"
+        "--catalog", required=True, metavar="指标体系", help="指标体系代码（如 yantai）或 YAML 文件"
     )
     parser.add_argument(
-        "--annotate", dest="annotate_dir", metavar="DIR", help="写出标注了问题的工作簿副本"
+        "--json", dest="json_path", metavar="路径", help="写出 JSON 报告（- 表示标准输出）"
+    )
+    parser.add_argument("--csv", dest="csv_path", metavar="路径", help="写出问题清单 CSV")
+    parser.add_argument(
+        "--html", dest="html_dir", metavar="目录", help="写出 HTML 报告（汇总页和每个文件一页）"
+    )
+    parser.add_argument(
+        "--annotate", dest="annotate_dir", metavar="目录", help="写出标注了问题的工作簿副本"
     )
     parser.add_argument("--fail-fast", action="store_true", help="遇到第一条错误即停止该文件的校验")
     parser.add_argument(
@@ -198,7 +334,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         help="单元格级规则用 pandera（缺省）还是 Great Expectations 运行",
     )  # fmt: skip
     parser.add_argument(
-        "--gx-docs", dest="gx_docs", metavar="DIR", help="另外生成 GX Data Docs（需联网加载样式）"
+        "--gx-docs", dest="gx_docs", metavar="目录", help="另外生成 GX Data Docs（需联网加载样式）"
     )
 
 

@@ -113,6 +113,18 @@ def percent(share: float) -> str:
     return f"{share * 100:.0f}%"
 
 
+def progress_words(share: float | None) -> str:
+    """Progress as a person reads it: a percent between 0 and 100, else what it means (a value
+    behind its baseline, one past its target), never "-167%" or "265600%"."""
+    if share is None or share != share:
+        return ""
+    if share < 0:
+        return "倒退"
+    if share > 1 + 1e-9:
+        return "已超过目标"
+    return percent(share)
+
+
 def elapsed_share(goal: Goal, year: int) -> float | None:
     if goal.base_year is None or goal.target_year <= goal.base_year:
         return None

@@ -387,6 +387,8 @@ def render(
         where = placed.index.to_numpy()
         for name in RENDERED:
             columns[name][where] = done[name]
+    if "detail" not in settled.columns:  # only a file that could not be read has one
+        columns["detail"] = np.full(len(settled), None, dtype=object)
     return settled.drop(columns=["source_row"]).assign(**columns)
 
 

@@ -13,10 +13,19 @@ from typing import TYPE_CHECKING
 from submissions import SEVERITY_LABELS
 from submissions.finding import SEVERITY_RANK
 from submissions.output import replaced_path
-from submissions.paper import PrintedTable, has_own_printing, set_up_printing, used_extent
+from submissions.paper import (
+    PORTRAIT_COLUMNS,
+    PrintedTable,
+    display_width,
+    has_own_printing,
+    set_up_printing,
+    used_extent,
+    write_wrapped,
+)
 from submissions.reading.isolation import Failure, Job, Pool, shared_pool
 from submissions.reading.layout import HEADER_SCAN_ROWS, classify_header
 from submissions.reading.opening import csv_delimiter, decode_text
+from submissions.reading.screening import unlock
 
 if TYPE_CHECKING:  # types only: nothing here runs rules
     from expectations.engine import Outcome, Result
@@ -76,10 +85,13 @@ def annotate_copy(findings: list, kind: str | None, source: Path, target: Path, 
 
     tick(0)
     workbook = _open_as_workbook(kind, source)
+    listed = _listed(findings)  # the order of the 校验问题 sheet: each finding's number
     by_cell: dict[tuple[str, str], list] = defaultdict(list)
-    for finding in findings:
+    for finding in listed:
         if finding.sheet and finding.cell:
             by_cell[(finding.sheet, finding.cell)].append(finding)
+    numbers = {id(finding): number for number, finding in enumerate(listed, 1)}
+    by_row: dict[tuple[str, int], list[int]] = defaultdict(list)
     for (sheet_name, cell), found in by_cell.items():
         if sheet_name not in workbook.sheetnames:
             continue
@@ -90,7 +102,7 @@ def annotate_copy(findings: list, kind: str | None, source: Path, target: Path, 
             continue  # merged titles carry no values, and openpyxl cannot style their hidden parts
         target_cell.fill = PatternFill("solid", fgColor=FILLS[worst])
         text = "\n".join(
-            f"【{SEVERITY_LABELS[f.severity]}】{f.message}"
+            f"【{SEVERITY_LABELS[f.severity]}】第 {numbers[id(f)]} 条：{f.message}"
             + (f"（备注：{f.explanation}）" if f.explanation else "")
             for f in found
         )
@@ -99,13 +111,151 @@ def annotate_copy(findings: list, kind: str | None, source: Path, target: Path, 
         comment = Comment(text[:30000], COMMENT_AUTHOR)
         comment.width, comment.height = 360, 160
         target_cell.comment = comment
+        by_row[(sheet_name, target_cell.row)].extend(numbers[id(f)] for f in found)
     for sheet in workbook.worksheets:
+        table = _printed_table(sheet)
+        _wrap_notes(sheet, table)
+        _unclip_text_sheet(sheet, table)
+        rows = {row: found for (name, row), found in by_row.items() if name == sheet.title}
+        if rows:  # comments do not print: the numbers of the 校验问题 list beside each row
+            referenced = _reference_column(sheet, table, rows)
         if not has_own_printing(sheet):  # the district's own page setup is kept as it is
-            set_up_printing(sheet, _printed_table(sheet))
-    _findings_sheet(workbook, findings)
+            set_up_printing(sheet, referenced if rows else table)
+            if table.last_col <= PORTRAIT_COLUMNS:  # the narrow numbers turn no page
+                sheet.page_setup.orientation = "portrait"
+        elif rows:
+            _widen_print_area(sheet, table.last_col)
+    _findings_sheet(workbook, listed)
     with replaced_path(target) as temporary:
         workbook.save(temporary)
     return target
+
+
+def _listed(findings: list) -> list:
+    """The findings in the order the 校验问题 sheet numbers them: by sheet, row, column."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    def place(finding) -> tuple:
+        if not (finding.sheet and finding.cell):
+            return (0, "", 0, 0)
+        try:
+            letters, row = coordinate_from_string(finding.cell)
+            return (1, finding.sheet, row, column_index_from_string(letters))
+        except ValueError:
+            return (1, finding.sheet, 0, 0)
+
+    return sorted(findings, key=place)
+
+
+REFERENCE_HEADER = "校验问题编号"
+
+
+def _reference_column(sheet, table: PrintedTable, rows: dict[int, list[int]]) -> PrintedTable:
+    """A column right of the table: in each flagged row the numbers of its findings in the
+    校验问题 sheet ("见 3、4"), so that the reasons can be found on paper too."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    header_row = table.header_rows[0] if table.header_rows else 1
+    # right of what the header and the flagged rows hold (a stray value far off in XFD1 is no
+    # part of the table), always inside the sheet's 16,384 columns
+    column = min(_last_column(sheet, {header_row, *rows}), MAX_COLUMN - 1) + 1
+    sheet.cell(header_row, column, REFERENCE_HEADER).font = Font(bold=True)
+    for row, found in rows.items():
+        cell = sheet.cell(row, column, "见 " + "、".join(map(str, sorted(set(found)))))
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.font = Font(color="C00000")
+    sheet.column_dimensions[get_column_letter(column)].width = 12
+    return PrintedTable(
+        max(table.last_row, max(rows)), max(column, table.last_col), table.header_rows
+    )
+
+
+MAX_COLUMN = 16_384  # XFD
+
+
+def _last_column(sheet, rows: set[int]) -> int:
+    """The last column holding a value in these rows, from the cells the sheet holds (never
+    walking the grid)."""
+    last = 1
+    for (row, col), cell in sheet._cells.items():  # openpyxl's own store: only real cells
+        if row in rows and col > last and cell.value not in (None, ""):
+            last = col
+    return last
+
+
+def _widen_print_area(sheet, last_col: int) -> None:
+    """The district's own print area one column wider for the reference numbers, where it
+    ends at the table's last column (an area that leaves columns out is left as it is)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import range_boundaries
+
+    area = sheet.print_area
+    if not area:
+        return
+    ranges = []
+    for part in str(area).split(","):
+        reference = part.split("!")[-1].replace("$", "")
+        try:
+            left, top, right, bottom = range_boundaries(reference)
+        except ValueError:
+            return
+        if right == last_col:
+            right += 1
+        ranges.append(f"{get_column_letter(left)}{top}:{get_column_letter(right)}{bottom}")
+    sheet.print_area = ranges
+
+
+NOTE_WIDTH = 24
+
+
+def _unclip_text_sheet(sheet, table: PrintedTable) -> None:
+    """A sheet of text in one column wider than a page (the 填报说明 of older templates):
+    wrapped within the page, since text running past its cell prints cut at both edges."""
+    from submissions.template import INSTRUCTIONS_WIDTH
+
+    width = sheet.column_dimensions["A"].width or 0
+    if table.last_col != 1 or width <= INSTRUCTIONS_WIDTH or table.last_row > 2000:
+        return
+    lines = [sheet.cell(row, 1).value for row in range(1, table.last_row + 1)]
+    write_wrapped(sheet, ["" if v is None else str(v) for v in lines], INSTRUCTIONS_WIDTH)
+    sheet.print_options.horizontalCentered = False
+
+
+def _wrap_notes(sheet, table: PrintedTable) -> None:
+    """The 备注 column wraps within the page, each row as tall as its note needs."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    if table.header_rows is None:
+        return
+    header_row = table.header_rows[0]
+    column = next(
+        (
+            col
+            for (row, col), cell in sorted(sheet._cells.items())
+            if row == header_row and isinstance(cell.value, str) and "备注" in cell.value
+        ),
+        None,
+    )
+    if column is None:
+        return
+    letter = get_column_letter(column)
+    width = max(sheet.column_dimensions[letter].width or 0, NOTE_WIDTH)
+    sheet.column_dimensions[letter].width = width
+    notes = [
+        cell
+        for (row, col), cell in sheet._cells.items()  # the cells it holds, not the grid
+        if col == column and row > header_row and isinstance(cell.value, str)
+    ]
+    for cell in notes:
+        row = cell.row
+        if not cell.value.strip():
+            continue
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        needed = 15 * max(1, -(-display_width(cell.value) // int(width * 1.1)))
+        current = sheet.row_dimensions[row].height or 15
+        sheet.row_dimensions[row].height = max(current, needed)
 
 
 def _printed_table(sheet) -> PrintedTable:
@@ -129,7 +279,7 @@ def _open_as_workbook(kind: str | None, source: Path):
     """The district's own .xlsx as it is; a .xls or CSV is copied cell by cell into a new one."""
     from openpyxl import Workbook, load_workbook
 
-    content = source.read_bytes()
+    content = unlock(source.read_bytes())  # a workbook with Excel's default password, decrypted
     if kind in ("xlsx",):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not keep
@@ -162,28 +312,49 @@ def _append_as_values(sheet, row: list) -> None:
             cell.data_type = "s"
 
 
+# The 校验问题 sheet as it prints on A4 across: no file column (it is this file), each column
+# as wide as fits, long texts wrapped, the header row on every page.
+SHEET_WIDTHS = {
+    "district": 8, "severity": 6, "category": 8, "rule": 18, "indicator_name": 18, "year": 6,
+    "sheet": 9, "cell": 7, "value": 10, "expected": 16, "message": 42, "explanation": 16,
+}  # fmt: skip
+
+
 def _findings_sheet(workbook, findings: list) -> None:
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from reports.csv_report import COLUMNS, HEADER, finding_cells
+    from reports.csv_report import COLUMNS, finding_cells
 
     name = FINDINGS_SHEET
     while name in workbook.sheetnames:
         name += "_"
     sheet = workbook.create_sheet(name)
-    sheet.append(HEADER)
+    kept = [(position, header, field) for position, (header, field) in enumerate(COLUMNS)
+            if field != "file"]  # fmt: skip
+    sheet.append(["编号", *(header for _position, header, _field in kept)])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    severity_column = 1 + [field for _header, field in COLUMNS].index("severity")
-    for finding in findings:
-        _append_as_values(sheet, finding_cells(finding))
-        sheet.cell(sheet.max_row, severity_column).fill = PatternFill(
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    severity_column = 2 + [field for _p, _h, field in kept].index("severity")
+    wrapped = Alignment(wrap_text=True, vertical="top")
+    widths = [5, *(SHEET_WIDTHS[field] for _p, _h, field in kept)]
+    for number, finding in enumerate(findings, 1):
+        cells = finding_cells(finding)
+        _append_as_values(sheet, [number, *(cells[position] for position, _h, _f in kept)])
+        row = sheet.max_row
+        lines = 1
+        for column, width in enumerate(widths, 1):
+            cell = sheet.cell(row, column)
+            cell.alignment = wrapped
+            if isinstance(cell.value, str):
+                lines = max(lines, -(-display_width(cell.value) // int(width * 1.1)))
+        sheet.row_dimensions[row].height = 15 * lines
+        sheet.cell(row, severity_column).fill = PatternFill(
             "solid", fgColor=FILLS[finding.severity]
         )
-    widths = {"file": 16, "district": 8, "severity": 8, "category": 10, "rule": 16,
-              "indicator_name": 28, "year": 6, "sheet": 12, "cell": 8, "value": 14,
-              "expected": 24, "message": 70, "explanation": 30}  # fmt: skip
-    for position, (_header, field) in enumerate(COLUMNS, 1):
-        sheet.column_dimensions[get_column_letter(position)].width = widths[field]
-    set_up_printing(sheet, PrintedTable(sheet.max_row, len(HEADER), (1, 1)))
+    for column, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A2"
+    set_up_printing(sheet, PrintedTable(sheet.max_row, len(widths), (1, 1)))
+    sheet.page_setup.orientation = "landscape"

@@ -284,6 +284,18 @@ class Drafted:
     pending: int
 
 
+def plan_of(path: Path, tick=None):
+    """Run in a reading child: the plan's text, or its Chinese reason as CannotContinue (the
+    one exception a child passes on as it is)."""
+    from indicators.catalog import CatalogError
+    from indicators.plans import read_plan
+
+    try:
+        return read_plan(path, tick)
+    except CatalogError as exc:
+        raise CannotContinue(str(exc)) from exc
+
+
 def draft_catalog(
     plan_path: Path,
     catalog_id: str,
@@ -302,18 +314,21 @@ def draft_catalog(
     from indicators.drafting import catalog_document as drafted_document
     from indicators.drafting import draft
     from indicators.model import Catalog
-    from indicators.plans import Plan, read_plan
+    from indicators.plans import Plan
     from submissions.output import write_text
     from submissions.reading.isolation import Failure, Job, Pool
     from submissions.settings import settings
 
     pool = Pool(limits or settings().limits, size=1)
     try:
-        [plan] = pool.run([Job(read_plan, (plan_path,))])
+        [plan] = pool.run([Job(plan_of, (plan_path,))])
     finally:
         pool.close()
     if isinstance(plan, Failure):
-        raise CannotContinue(f"{plan_path.name}：{plan.reason}")
+        reason = plan.reason  # read_plan names the file itself
+        raise CannotContinue(
+            reason if reason.startswith(plan_path.name) else f"{plan_path.name}：{reason}"
+        )
     assert isinstance(plan, Plan)
     result = draft(plan.text)
     document = drafted_document(

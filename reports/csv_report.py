@@ -13,7 +13,8 @@ if TYPE_CHECKING:  # types only: nothing here runs rules
     from expectations.engine import Outcome
 
 # One layout for every list of findings people open in Excel: findings.csv, the service's
-# download and the 校验问题 sheet of an annotated copy. (header, field of a finding)
+# download and the 校验问题 sheet of an annotated copy. (header, field of a finding); the 规则
+# column holds the rule's Chinese title.
 COLUMNS = [
     ("文件", "file"), ("区县", "district"), ("严重程度", "severity"), ("类别", "category"),
     ("规则", "rule"), ("指标", "indicator_name"), ("年度", "year"), ("工作表", "sheet"),
@@ -31,19 +32,27 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _labels(field: str) -> dict | None:
+    """Words for the columns that hold a code: severity, category, and the rule's title (the
+    code stays in the JSON)."""
+    if field == "rule":
+        from expectations.rules import RULE_TITLES  # the rules are loaded by whoever found it
+
+        return RULE_TITLES
+    return {"severity": SEVERITY_LABELS, "category": CATEGORY_LABELS}.get(field)
+
+
 def finding_cells(finding, file: str | None = None) -> list:
     """A finding (a Finding or its JSON document) as the cells of one row, in COLUMNS order,
-    severity and category in words. `file` names the file when the finding does not."""
+    severity, category and rule in words. `file` names the file when the finding does not."""
     get = finding.get if isinstance(finding, dict) else lambda key: getattr(finding, key, None)
     cells = []
     for _header, field in COLUMNS:
         value = get(field)
         if field == "file" and file is not None:
             value = file
-        elif field == "severity":
-            value = SEVERITY_LABELS.get(str(value), value)
-        elif field == "category":
-            value = CATEGORY_LABELS.get(str(value), value)
+        elif (labels := _labels(field)) is not None:
+            value = labels.get(str(value), value)
         cells.append(value)
     return cells
 
@@ -78,7 +87,7 @@ def write_table(out, frame, file: str) -> None:
             values = years.astype(object).where(years.notna(), None)
         else:
             values = frame[field].astype(object)
-            labels = {"severity": SEVERITY_LABELS, "category": CATEGORY_LABELS}.get(field)
+            labels = _labels(field)
             if labels:
                 values = values.map(lambda v, labels=labels: labels.get(str(v), v))
         text = values.where(values.notna(), "").astype(str)

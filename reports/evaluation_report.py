@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from expectations.progress import CLASS_LABELS, ON_TRACK_TOLERANCE
+from expectations.progress import CLASS_LABELS, ON_TRACK_TOLERANCE, progress_words
 from indicators import format_number
 from indicators.model import SCOPE_LABELS
 
@@ -142,7 +142,7 @@ def target_label(indicator: Indicator) -> str:
 
 
 def progress_text(progress: float | None) -> str:
-    return "" if progress is None else f"{progress:.0%}"
+    return progress_words(progress)
 
 
 def evaluation_text(evaluation: Evaluation) -> str:

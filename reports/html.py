@@ -17,6 +17,8 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from expectations.progress import progress_words
+from expectations.rules import rule_title
 from reports.clock import shown as shown_time
 from reports.forking import can_fork
 from submissions import CATEGORY_LABELS, ERROR, SEVERITY_LABELS
@@ -210,7 +212,7 @@ def _counts(total: int, rules_of: list, categories_of: list, names_of: list) -> 
     return {
         "total": total,
         "per_rule": FIRST_PER_RULE,
-        "rules": rules.most_common(),
+        "rules": [(code, rule_title(code), count) for code, count in rules.most_common()],
         "categories": categories.most_common(),
         "indicators": indicators.most_common(30),
     }
@@ -232,6 +234,7 @@ def _finding_row(finding) -> dict:
         "message": finding.message,
         "explanation": finding.explanation,
         "rule": finding.rule,
+        "rule_title": rule_title(finding.rule),
     }
 
 
@@ -425,7 +428,7 @@ def _progress(base, latest, target) -> tuple[str, str]:
     if None in (base, latest, target) or latest != latest or target == base:
         return "", "-1"
     share = (latest - base) / (target - base)
-    return f"{share:.0%}", f"{share:.4f}"
+    return progress_words(share), f"{share:.4f}"
 
 
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 150.0, 36.0, 4.0
@@ -476,11 +479,7 @@ def dashboard_page(
     outcome: Outcome, links: list[str], validated_at: str, values: dict | None = None
 ) -> dict:
     catalog = outcome.loaded.catalog
-    columns = [
-        {"code": i.code, "name": i.name, "short": i.name[:12]}
-        for i in catalog.indicators
-        if i.required
-    ]
+    columns = [{"code": i.code, "name": i.name} for i in catalog.indicators if i.required]
     # 25 cells × 1,000 districts, but only a few distinct ones: each is escaped once.
     cell_html = functools.cache(
         lambda state, position: Markup(

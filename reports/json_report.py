@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # types only: nothing here runs rules
 
 FINDING_KEYS = (
     "severity", "category", "rule", "indicator", "indicator_name", "year", "sheet", "cell",
-    "value", "expected", "message", "explanation", "district", "engine",
+    "value", "expected", "message", "explanation", "district", "engine", "detail",
 )  # fmt: skip
 
 

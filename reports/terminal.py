@@ -17,6 +17,8 @@ SHOWN_PER_FILE = 30
 def _by_rule(overview) -> list[str]:
     """Each rule's count and its first cells: what a long list is made of, in a few lines
     (from the findings table: no message is written for this)."""
+    from expectations.rules import rule_title
+
     lines = []
     counts = Counter(overview["rule"].astype(object).tolist())
     placed = overview[overview["cell"].notna()]
@@ -24,7 +26,7 @@ def _by_rule(overview) -> list[str]:
         first = placed[placed["rule"] == rule].head(5)
         cells = zip(first["sheet"], first["cell"], strict=True)
         where = "、".join(f"{sheet}!{cell}" for sheet, cell in cells)
-        lines.append(f"    {rule} {count} 条" + (f"（{where} 等）" if where else ""))
+        lines.append(f"    {rule_title(rule)} {count} 条" + (f"（{where} 等）" if where else ""))
     return lines
 
 

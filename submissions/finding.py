@@ -98,7 +98,13 @@ READING_CODES: dict[str, ReadingCode] = {
 
 
 class CannotContinue(Exception):
-    """The one exception of the project: validation of this input cannot go on at all."""
+    """The one exception of the project: validation of this input cannot go on at all. Its
+    message is Chinese, for the clerk; `detail` keeps what a library said (for the log and the
+    JSON's `detail`), never shown as the message."""
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +125,9 @@ class Finding:
     explanation: str | None = None
     engine: str = "pandera"
     related_cell: str | None = None
+    # what a library said when a file could not be read (for the log and the JSON, never the
+    # message a person reads)
+    detail: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)

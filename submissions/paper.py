@@ -24,6 +24,9 @@ class PrintedTable:
     header_rows: tuple[int, int] | None = None  # repeated on every page
 
 
+ONE_PAGE_ROWS = 60
+
+
 def set_up_printing(sheet, table: PrintedTable) -> None:
     """A4, orientation by column count, one page wide and as many tall as needed, the header
     rows on every page, only the table printed, centred, with page numbers in the footer."""
@@ -35,7 +38,9 @@ def set_up_printing(sheet, table: PrintedTable) -> None:
     setup.orientation = "landscape" if table.last_col > PORTRAIT_COLUMNS else "portrait"
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     setup.fitToWidth = 1
-    setup.fitToHeight = 0  # as many pages tall as the table needs
+    # a district's table (40-odd indicators and the signature lines) on one sheet of paper;
+    # a longer one as many pages tall as it needs
+    setup.fitToHeight = 1 if table.last_row <= ONE_PAGE_ROWS else 0
     sheet.page_margins = PageMargins(
         left=0.5, right=0.5, top=0.6, bottom=0.75, header=0.3, footer=0.35
     )
@@ -47,6 +52,26 @@ def set_up_printing(sheet, table: PrintedTable) -> None:
     sheet.oddFooter.center.text = FOOTER
     sheet.oddFooter.center.size = 9
     sheet.evenFooter.center.text = FOOTER
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet's width units: a Chinese character two, others one."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def write_wrapped(sheet, lines: list[str], width: int, column: int = 1) -> None:
+    """Paragraphs down one column, wrapped within it, each row as tall as its lines: neither
+    Excel nor LibreOffice grows a row for wrapped text it did not lay out itself, and text
+    that runs past its cell prints clipped."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    wrapped = Alignment(wrap_text=True, vertical="top")
+    sheet.column_dimensions[get_column_letter(column)].width = width
+    for row, text in enumerate(lines, 1):
+        sheet.cell(row, column, text).alignment = wrapped
+        lines_needed = max(1, -(-display_width(text) // int(width * 1.1)))
+        sheet.row_dimensions[row].height = 15 * lines_needed
 
 
 def has_own_printing(sheet) -> bool:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from indicators import Catalog, Indicator, format_number
 from indicators.model import ATTRIBUTE_LABELS
-from submissions.paper import PrintedTable, add_signatures, set_up_printing
+from submissions.instructions import CLERK_WORDS
+from submissions.paper import PrintedTable, add_signatures, set_up_printing, write_wrapped
 
 SHEET = "指标填报"
 NOT_ASKED_COLOR = "D9D9D9"
@@ -208,22 +209,51 @@ def _definition(indicator: Indicator) -> str:
     return "\n".join(lines)
 
 
+CHINESE_DIGITS = "零一二三四五六七八九"
+INSTRUCTIONS_WIDTH = 64  # characters: within one A4 portrait page as LibreOffice prints it
+
+
+def chinese_number(number: int) -> str:
+    """一 … 九十九, as Chinese documents number their clauses."""
+    tens, ones = divmod(number, 10)
+    if tens == 0:
+        return CHINESE_DIGITS[ones]
+    return (
+        ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十" + (CHINESE_DIGITS[ones] if ones else "")
+    )
+
+
+def _relations(catalog: Catalog):
+    for indicator in catalog.indicators:
+        for relation in indicator.relations:
+            if relation.other in {i.code for i in catalog.indicators}:
+                yield indicator.code, relation
+
+
 def _instructions(sheet, catalog: Catalog, district: str, year: int, columns: Columns) -> None:
     from openpyxl.styles import Font
 
     lines = [
         "填报说明",
-        f"本表依据《{catalog.name}》制定，由{district}填报{year}年度数据。",
-        "一、只在“指标填报”表的数值格中填写数字；不要改动指标名称、单位、指标属性和表头。",
-        "二、百分比填百分数（93.2 表示 93.2%），不要填 0.932；数量类指标填整数。",
-        "三、可以填写“2.6万”“55%以上”“81.5左右”这类写法；确实没有数据的格填“—”，并在备注中说明原因。",
-        "四、实际值与上年相比反向变化、或明显偏离目标进度时，请在“备注”列写明原因。",
-        "五、约束性指标的区县目标不能低于全市目标；不能把约束性指标改为预期性。",
-        "六、“选填指标”只在全市层面考核，区县有数据时填写即可。",
-        "七、灰色的目标格：规划没有为该指标设定这一年的目标（它的目标在其他年份），不必填写。",
-        "",
-        "指标一览（名称｜单位｜属性｜全市目标）",
+        f"本表依据《{catalog.name}》制定，由{district}填报{year}年度数据。"
+        "只在“指标填报”表的数值格中填写；提交前逐条对照下面的要求（校验按同样的要求进行）：",
     ]
+    for number, words in enumerate(CLERK_WORDS.values(), 1):
+        lines.append(f"{chinese_number(number)}、{words}")
+    lines += [
+        "“选填指标”只在全市层面考核或用于汇总全市比率，区县有数据时填写即可；灰色的目标格是规划"
+        "没有为该指标设定这一年的目标（它的目标在其他年份），不必填写。",
+        "",
+        f"报送单位：{'、'.join(catalog.reporting_units.all)}",
+    ]
+    relations = [
+        f"{catalog.indicator(code).name} {relation.op} {catalog.indicator(relation.other).name}"
+        f"（{relation.reason}）"
+        for code, relation in _relations(catalog)
+    ]
+    if relations:
+        lines += ["", "指标之间的关系：" + "；".join(relations)]
+    lines += ["", "指标一览（名称｜单位｜属性｜全市目标）"]
     required, optional = ordered_indicators(catalog)
     for number, indicator in enumerate(required + optional, 1):
         mark = "" if indicator.required else "〔选填〕"
@@ -231,7 +261,6 @@ def _instructions(sheet, catalog: Catalog, district: str, year: int, columns: Co
             f"{number}. {mark}{indicator.name}｜{indicator.unit or '—'}｜"
             f"{ATTRIBUTE_LABELS[indicator.attribute]}｜{indicator.target_summary}"
         )
-    for row, text in enumerate(lines, 1):
-        sheet.cell(row, 1, text)
+    write_wrapped(sheet, lines, INSTRUCTIONS_WIDTH)
     sheet["A1"].font = Font(size=14, bold=True)
-    sheet.column_dimensions["A"].width = 110
+    sheet.row_dimensions[1].height = 22

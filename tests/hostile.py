@@ -180,6 +180,110 @@ def encrypted(folder: Path, loaded) -> Path:
     return _write(folder, f"{DISTRICT}-{YEAR}-加密.xlsx", out.getvalue())
 
 
+def encrypted_with_default_password(folder: Path, loaded) -> Path:
+    """An .xlsx encrypted with Excel's built-in password: Excel and WPS open it unasked."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = district_workbook(folder, loaded, "plain.xlsx")
+    out = io.BytesIO()
+    with plain.open("rb") as source:
+        OOXMLFile(source).encrypt("VelvetSweatshop", out)
+    plain.unlink()
+    return _write(folder, f"{DISTRICT}-{YEAR}-默认密码.xlsx", out.getvalue())
+
+
+def xls_rows(folder: Path, loaded) -> list:
+    import python_calamine
+
+    plain = district_workbook(folder, loaded, "plain.xlsx")
+    rows = python_calamine.CalamineWorkbook.from_path(plain).get_sheet_by_index(0).to_python()
+    plain.unlink()
+    return rows
+
+
+def xls_biff(rows: list) -> bytes:
+    """The district's sheet as BIFF8 records (the Workbook stream of an .xls), by xlwt."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("指标填报")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value != "":
+                sheet.write(r, c, value)
+    return book.get_biff_data()
+
+
+def rc4_encrypted_biff(biff: bytes, password: str) -> bytes:
+    """BIFF8 encrypted as Excel 97–2003 does with "password to open" (RC4, MS-OFFCRYPTO
+    2.3.6): a FILEPASS record after the first BOF, every record's data encrypted with the RC4
+    stream of its absolute position (rekeyed each 1024 bytes) except the records and fields the
+    format leaves plain. Written here because no library encrypts .xls."""
+    import hashlib
+    import os
+    import struct
+
+    from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4
+    from cryptography.hazmat.primitives.ciphers import Cipher
+    from msoffcrypto.method.rc4 import _makekey
+
+    salt, verifier = os.urandom(16), os.urandom(16)
+    first = Cipher(ARC4(_makekey(password, salt, 0)), mode=None).encryptor()
+    header = first.update(verifier) + first.update(hashlib.md5(verifier).digest())
+    filepass = struct.pack("<HHHH", 0x002F, 54, 1, 1) + struct.pack("<H", 1) + salt + header
+    records, position = [], 0
+    while position + 4 <= len(biff):
+        number, size = struct.unpack_from("<HH", biff, position)
+        records.append((number, bytearray(biff[position + 4 : position + 4 + size])))
+        position += 4 + size
+    shift = len(filepass)
+    for number, data in records:
+        if number == 0x0085:  # BoundSheet8: lbPlyPos, the sheet's stream offset, moves
+            struct.pack_into("<I", data, 0, struct.unpack_from("<I", data, 0)[0] + shift)
+    stream = bytearray()
+    encrypted: list[tuple[int, int]] = []  # (start, end) of the bytes to encrypt
+    for index, (number, data) in enumerate(records):
+        stream += struct.pack("<HH", number, len(data))
+        start = len(stream)
+        stream += data
+        if number in (0x0809, 0x002F, 0x0194, 0x0195, 0x00E1, 0x0196, 0x0138):
+            pass  # BOF, FILEPASS, UsrExcl, FileLock, InterfaceHdr, RRDInfo, RRDHead: plain
+        elif number == 0x0085:
+            encrypted.append((start + 4, start + len(data)))
+        else:
+            encrypted.append((start, start + len(data)))
+        if index == 0:
+            stream += filepass
+    keystream = bytearray()
+    for block in range((len(stream) + 1023) // 1024):
+        cipher = Cipher(ARC4(_makekey(password, salt, block)), mode=None).encryptor()
+        keystream += cipher.update(bytes(1024))
+    for start, end in encrypted:
+        for at in range(start, end):
+            stream[at] ^= keystream[at]
+    return bytes(stream)
+
+
+def xls_document(biff: bytes) -> bytes:
+    from xlwt.CompoundDoc import XlsDoc
+
+    out = io.BytesIO()
+    XlsDoc().save(out, biff)
+    return out.getvalue()
+
+
+def xls_with_default_password(folder: Path, loaded) -> Path:
+    """An .xls Excel "protected" with its built-in password (50833.xls in Apache POI's tests)."""
+    biff = rc4_encrypted_biff(xls_biff(xls_rows(folder, loaded)), "VelvetSweatshop")
+    return _write(folder, f"{DISTRICT}-{YEAR}-默认密码.xls", xls_document(biff))
+
+
+def xls_with_password(folder: Path, loaded) -> Path:
+    """An .xls with a real "password to open" (POI's password.xls)."""
+    biff = rc4_encrypted_biff(xls_biff(xls_rows(folder, loaded)), "打开密码123")
+    return _write(folder, f"{DISTRICT}-{YEAR}-加密.xls", xls_document(biff))
+
+
 def unicode_text(folder: Path, loaded) -> Path:
     """Excel's and WPS's "Unicode 文本" export: UTF-16 LE with BOM, tab-separated, CRLF."""
     import python_calamine
@@ -300,6 +404,21 @@ CASES = [
     Case("pdf-as-xlsx", pdf_named_xlsx, "unreadable", UNREADABLE, "改名为 .xlsx 的 PDF"),
     Case("html-as-xls", html_named_xls, "unreadable", UNREADABLE, "改名为 .xls 的网页"),
     Case("encrypted", encrypted, "unreadable", UNREADABLE, "设了打开密码的 xlsx（OLE）"),
+    Case("encrypted-xls", xls_with_password, "unreadable", UNREADABLE, "设了打开密码的 xls（RC4）"),
+    Case(
+        "default-password-xls",
+        xls_with_default_password,
+        "ok",
+        frozenset(),
+        "Excel 默认密码加密的 xls",
+    ),
+    Case(
+        "default-password-xlsx",
+        encrypted_with_default_password,
+        "ok",
+        frozenset(),
+        "Excel 默认密码加密的 xlsx",
+    ),
     Case("unicode-text", unicode_text, "ok", frozenset(), "Excel“Unicode 文本”（UTF-16）"),
     Case("formulas", formulas_without_values, "error", frozenset({"type"}), "没有计算结果的公式"),
     Case("error-values", error_values, "error", frozenset({"type"}), "#DIV/0!、#REF!"),

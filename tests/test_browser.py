@@ -48,6 +48,45 @@ def test_pages_work_offline_with_no_requests(tmp_path, yantai, chromium):
             shutil.copy(tmp_path / name, Path(keep) / name)
 
 
+FITS = """(element) => {
+    const style = getComputedStyle(element);
+    const context = document.createElement("canvas").getContext("2d");
+    context.font = `${style.fontSize} ${style.fontFamily}`;
+    const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+    const room = element.clientWidth - padding;
+    return context.measureText(element.placeholder).width <= room;
+}"""
+WHOLE = """(span) => {
+    const cell = span.parentElement.getBoundingClientRect();
+    const text = span.getBoundingClientRect();
+    return text.top >= cell.top - 1 && text.bottom <= cell.bottom + 1
+        && text.left >= cell.left - 1 && text.right <= cell.right + 1;
+}"""
+
+
+def test_headers_wrap_and_placeholders_fit(tmp_path, yantai, chromium):
+    """Long indicator names in the matrix's vertical headers wrap inside their cell, never cut
+    (5千至1.2万人口规模的完整社区托育服务设施达标率); the filter boxes show their whole hint."""
+    cell = cell_of(yantai.catalog, 2023, "nursing_bed_share", 2023)
+    paths = [district_file(tmp_path, yantai, changes={cell: 0.62})]
+    dashboard = write_html(run(paths, yantai), tmp_path / "html")
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(dashboard.as_uri())
+    headers = page.locator("#matrix th.indicator span")
+    assert headers.count() == sum(1 for i in yantai.catalog.indicators if i.required)
+    names = headers.all_text_contents()
+    assert "5千至1.2万人口规模的完整社区托育服务设施达标率" in names
+    for position in range(headers.count()):
+        assert headers.nth(position).evaluate(WHOLE), names[position]
+    for box in page.locator("input[type=search]").all():
+        assert box.evaluate(FITS), box.get_attribute("placeholder")
+    page.click("#matrix tbody tr a")
+    page.wait_for_load_state()
+    for box in page.locator("input[type=search]").all():
+        assert box.evaluate(FITS), box.get_attribute("placeholder")
+    page.close()
+
+
 @pytest.fixture
 def live_server(tmp_path, monkeypatch):
     from reports.service import create_app
@@ -128,7 +167,7 @@ def _sign_in(context, url: str, name: str, password: str):
     page.fill("#name", name)
     page.fill("#password", password)
     page.click("#login")
-    page.wait_for_selector("#upload-form")
+    page.wait_for_selector("#template")  # a district's upload form, a reviewer's templates
     return page
 
 

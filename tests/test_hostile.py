@@ -55,6 +55,42 @@ def test_encrypted_workbook_says_so(tmp_path, yantai):
     assert "文件已加密，请取消密码后重新上传" in result.findings[0].message
 
 
+def test_an_encrypted_xls_says_so_like_an_encrypted_xlsx(tmp_path, yantai):
+    """A FILEPASS record (a real "password to open"): the same words as for an .xlsx."""
+    from tests.hostile import xls_with_password
+
+    (result,) = _check([xls_with_password(tmp_path, yantai)], yantai)
+    assert [(f.rule, f.message) for f in result.findings] == [
+        ("file.unreadable", "无法读取文件：文件已加密，请取消密码后重新上传")
+    ]
+
+
+def test_a_workbook_with_excels_default_password_reads_like_any_other(tmp_path, yantai):
+    """Excel's built-in "VelvetSweatshop" (what "protect workbook" in older Excel writes, and
+    what Excel and WPS open unasked), in an .xls and in an .xlsx: decrypted and read, the same
+    findings as the plain file's."""
+    from tests.hostile import (
+        encrypted_with_default_password,
+        xls_biff,
+        xls_document,
+        xls_rows,
+        xls_with_default_password,
+    )
+
+    plain_xls = tmp_path / f"{DISTRICT}-2023-明文.xls"
+    plain_xls.write_bytes(xls_document(xls_biff(xls_rows(tmp_path, yantai))))
+    plain_xlsx = district_workbook(tmp_path, yantai, f"{DISTRICT}-2023-明文.xlsx")
+    for locked, plain in (
+        (xls_with_default_password(tmp_path, yantai), plain_xls),
+        (encrypted_with_default_password(tmp_path, yantai), plain_xlsx),
+    ):
+        opened, reference = _check([locked, plain], yantai)
+        assert opened.submission.district == DISTRICT and not opened.submission.unreadable
+        assert len(opened.submission.table) == len(reference.submission.table) > 30
+        found = sorted((f.cell, f.rule) for f in opened.findings)
+        assert found == sorted((f.cell, f.rule) for f in reference.findings)
+
+
 def test_a_reader_that_dies_costs_only_its_file(tmp_path, yantai, monkeypatch):
     """With the cell-by-cell path switched off, calamine tries to allocate 16,384 × 1,048,576
     cells and aborts: only its own child dies; the file is unreadable and says why."""

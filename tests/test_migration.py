@@ -49,6 +49,13 @@ def _signed_in(app, name: str) -> TestClient:
     return client
 
 
+def _without_detail(document: dict) -> dict:
+    """A finding's `detail` (0006: a library's own words) is null for every migrated one."""
+    for finding in document["findings"]:
+        assert finding.pop("detail") is None
+    return document
+
+
 def test_every_document_is_the_same_after_the_upgrade(upgraded):
     store, documents = upgraded
     assert len(documents) == 5
@@ -56,6 +63,7 @@ def test_every_document_is_the_same_after_the_upgrade(upgraded):
         after = store.document(store.stored(submission_id))
         for added in ("id", "uploaded_at", "original_name"):
             after.pop(added)
+        _without_detail(after)
         assert after == before, submission_id
     # the past values each readable upload kept are rows now
     kept = {v["submission_id"] for v in store.values_of(list(documents))}
@@ -115,5 +123,5 @@ def test_the_upgrade_can_be_taken_back_and_done_again(upgraded):
         }
     assert back == documents
     store.migrate()
-    after = store.document(store.stored(2))
+    after = _without_detail(store.document(store.stored(2)))
     assert after["findings"] == documents[2]["findings"]

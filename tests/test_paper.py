@@ -9,6 +9,7 @@ import pytest
 
 from reports.annotate import FINDINGS_SHEET, write_annotated
 from reports.html import write_html
+from submissions.paper import ONE_PAGE_ROWS, PrintedTable, set_up_printing
 from submissions.template import SHEET, columns_for, ordered_indicators, write_template
 from tests.conftest import run, to_pdf
 from tests.samples import plausible_values
@@ -21,7 +22,10 @@ def _assert_prints_one_page_wide(sheet, header_rows: str, orientation: str) -> N
     assert int(sheet.page_setup.paperSize) == 9  # A4
     assert sheet.page_setup.orientation == orientation
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert int(sheet.page_setup.fitToWidth) == 1 and int(sheet.page_setup.fitToHeight) == 0
+    # one page wide; one page tall too when the table is short (a district's 40-odd rows)
+    rows = int(str(sheet.print_area).rsplit("$", 1)[-1])
+    tall = 1 if rows <= ONE_PAGE_ROWS else 0
+    assert int(sheet.page_setup.fitToWidth) == 1 and int(sheet.page_setup.fitToHeight) == tall
     assert sheet.print_title_rows == header_rows
     assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
 
@@ -184,3 +188,50 @@ def test_submission_page_and_dashboard_print(tmp_path, yantai, chromium):
 
     wide = _printed(chromium, dashboard)[0]
     assert float(wide.mediabox.width) > float(wide.mediabox.height)  # the matrix across A4
+
+
+def test_annotated_copy_prints_its_reasons_on_a4(tmp_path, yantai):
+    """Comments do not print: the copy says on paper which row has which problem (a number
+    beside it, the 校验问题 sheet on A4 across with every reason), 备注 wraps, and a 填报说明
+    sheet from an older template (one column wider than a page) is not cut at its edges."""
+    source = _district_made_workbook(tmp_path / "zhifu.xlsx", yantai)
+    workbook = openpyxl.load_workbook(source)
+    sheet = workbook["Sheet1"]
+    sheet["D5"] = 0.62  # a percent typed as a fraction: an error in row 5
+    sheet["D6"] = "待统计"
+    sheet["G7"] = (
+        "本年度统计口径调整，数值与上年不可比，已报市统计局备案，详见随表报送的情况说明第三条"
+    )
+    instructions = workbook.create_sheet("填报说明")
+    long_line = (
+        "一、只在“指标填报”表的数值格中填写数字；不要改动指标名称、单位、指标属性和表头，" * 2
+    )
+    for row, text in enumerate(["填报说明", long_line, "二、百分比填百分数。"], 1):
+        instructions.cell(row, 1, text)
+    instructions.column_dimensions["A"].width = 110
+    set_up_printing(instructions, PrintedTable(3, 1))
+    workbook.save(source)
+    outcome = run([source], yantai)
+    [copy] = write_annotated(outcome, tmp_path / "annotated", {str(source): source})
+    annotated = openpyxl.load_workbook(copy)
+    data = annotated["Sheet1"]
+    header = [c.value for c in data[3]]
+    assert header[-1] == "校验问题编号"
+    references = {row: data.cell(row, len(header)).value for row in (5, 6)}
+    assert all(text and text.startswith("见 ") for text in references.values()), references
+    assert data["G7"].alignment.wrap_text and data.row_dimensions[7].height > 15
+    listed = annotated["校验问题"]
+    assert listed.page_setup.orientation == "landscape" and listed.print_title_rows == "$1:$1"
+    assert "文件" not in [c.value for c in listed[1]] and listed["A1"].value == "编号"
+    number = int(references[5].removeprefix("见 ").split("、")[0])
+    assert listed.cell(number + 1, 9).value == "D5"  # the number leads to that cell's row
+    pages = _pdf_pages(copy, tmp_path)
+    data_pages = [text for text in pages if "填报单位：" in text]
+    assert "校验问题编号" in data_pages[0] and references[5] in "".join(data_pages)
+    reason_pages = [text for text in pages if "备注中的解释" in text]
+    assert reason_pages, pages
+    title = listed.cell(number + 1, 5).value  # 规则: the rule's title, printed
+    assert title and title in "".join(reason_pages).replace("\n", "")
+    assert all(text.count("编号") >= 1 for text in reason_pages)  # header on every page
+    told = "".join(text for text in pages if "填报说明" in text).replace("\n", "")
+    assert long_line.replace("\n", "") in told  # whole: neither edge cut off

@@ -108,3 +108,12 @@ def test_projection_against_a_hand_worked_least_squares_line():
 
 def test_no_projection_from_one_year():
     assert project({2023: 60.0}, goal()) is None
+
+
+def test_progress_is_a_percent_between_0_and_100_or_says_what_it_means():
+    from expectations.progress import progress_words
+
+    assert progress_words(0.5) == "50%" and progress_words(1.0) == "100%"
+    assert progress_words(-1.67) == "倒退"  # behind its own baseline
+    assert progress_words(2656.0) == "已超过目标"  # a per-1000 rate typed 100 times too large
+    assert progress_words(None) == ""

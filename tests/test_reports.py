@@ -200,12 +200,14 @@ def test_a_page_with_50000_findings_lists_the_first_of_each_rule(tmp_path, yanta
     assert len(html.encode()) < 2_000_000
     soup = BeautifulSoup(html, "html.parser")
     assert len(soup.select("#findings tbody tr")) == 2 * FIRST_PER_RULE
-    counts = {tr.select("td")[0].get_text(): tr.select("td")[1].get_text()
+    counts = {tr["data-rule"]: tr.select("td")[1].get_text()
               for tr in soup.select("#rule-counts tbody tr")}  # fmt: skip
     assert counts == {"value.number": "30000", "value.max": "20000"}
+    titles = [tr.select("td")[0].get_text() for tr in soup.select("#rule-counts tbody tr")]
+    assert titles == ["数值格必须是数字", "百分比不超过 100，其他指标不超过其上限"]
     assert "CSV" in soup.select_one("#capped").get_text()
     text = summary(replace(outcome, results=[result]))
-    assert "value.number 30000 条（数据!D2、数据!D3" in text and len(text.splitlines()) < 50
+    assert "数值格必须是数字 30000 条（数据!D2、数据!D3" in text and len(text.splitlines()) < 50
 
 
 def test_findings_lists_share_one_layout(tmp_path, outcome_and_paths):
@@ -225,7 +227,11 @@ def test_findings_lists_share_one_layout(tmp_path, outcome_and_paths):
     result = outcome.results[1]
     stored = [f.as_dict() for f in result.findings]
     served = list(csv.reader(_csv(stored, "x.xlsx").decode("utf-8-sig").splitlines()))
-    assert from_batch[0] == from_copy[0] == served[0] == HEADER
+    assert from_batch[0] == served[0] == HEADER
+    # the annotated copy's list is that file's: numbered, without the file column
+    assert from_copy[0] == ["编号", *HEADER[1:]]
+    copied = [["" if v is None else str(v) for v in row[1:]] for row in from_copy[1:]]
+    assert sorted(copied) == sorted(row[1:] for row in served[1:])
     severity = HEADER.index("严重程度")
     assert {row[severity] for row in served[1:]} <= {"错误", "警告", "提示"}
     assert len(served) - 1 == len(result.findings) == len(from_copy) - 1

@@ -354,3 +354,22 @@ def test_an_upload_checked_while_its_period_was_approved_is_refused(tmp_path, se
     assert "审核通过并锁定" in store.stored(first["id"]).refused
     found = review.review_of(store, "yantai", "芝罘区", 2023)
     assert (found.state, found.submission_id) == ("approved", later["id"])
+
+
+def test_each_role_sees_its_own_home(service):
+    """A district uploads and gets its own template; a reviewer belongs to no district: no
+    upload form, a template for any district of the catalog."""
+    from bs4 import BeautifulSoup
+
+    app, _store, names, _tokens = service
+    district, _ = signed_in(app, names["zf"])
+    own = BeautifulSoup(district.get("/").text, "html.parser")
+    assert own.select_one("#upload-form") is not None
+    assert own.select_one("a#template").get_text() == "下载芝罘区的填报模板"
+    reviewer, _ = signed_in(app, names["rev"])
+    city = BeautifulSoup(reviewer.get("/").text, "html.parser")
+    assert city.select_one("#upload-form") is None and "上传填报表" not in city.get_text()
+    choices = [o.get_text() for o in city.select("#template-district option")]
+    assert choices[:2] == ["芝罘区", "福山区"] and len(choices) == 14
+    made = reviewer.get("/template.xlsx", params={"district": "福山区"})
+    assert made.status_code == 200 and made.content[:2] == b"PK"

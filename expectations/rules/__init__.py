@@ -51,4 +51,16 @@ TABLE_RULES: dict[str, TableRule] = {
 # an earlier stage), then the rules.
 RULES: dict[str, Rule | TableRule | ReadingCode] = {**READING_CODES, **ROW_RULES, **TABLE_RULES}
 
-__all__ = ["ROW_RULES", "RULES", "TABLE_RULES", "Rule", "TableRule"]
+# Rules whose instruction is not in a template's 填报说明: who uploads is the service's concern,
+# and the districts' targets adding up to the city's is the city's.
+NOT_IN_INSTRUCTIONS = frozenset({"district.account", "districts.aggregate"})
+
+# What a person reads where a tool reads the code: pages, CSV, terminal and annotated copies.
+RULE_TITLES: dict[str, str] = {code: rule.title for code, rule in RULES.items()}
+
+
+def rule_title(code: str) -> str:
+    return RULE_TITLES.get(code, code)
+
+
+__all__ = ["ROW_RULES", "RULES", "RULE_TITLES", "TABLE_RULES", "Rule", "TableRule", "rule_title"]

@@ -1,5 +1,6 @@
 """Level 3 `outlier`: a value far off the straight path from baseline to target (a tenfold slip)."""
 
+import numpy as np
 import pandas as pd
 
 from expectations.context import OFF_PATH_FACTOR, far_off
@@ -23,8 +24,33 @@ def _passes(t: pd.DataFrame, catalog) -> pd.Series:
     return ~(actual_off | target_off)
 
 
+# what a power-of-ten slip probably was, by how many tens the value is off
+SLIPS = {
+    1: "疑似多写了一个 0（约为应有值的 10 倍）",
+    2: "疑似多乘了100（约为应有值的 100 倍，百分数或千分数多乘了一次）",
+    3: "疑似多乘了1000（约为应有值的 1000 倍）",
+    -1: "疑似少写了一个 0（约为应有值的十分之一）",
+    -2: "疑似少乘了100（约为应有值的百分之一）",
+    -3: "疑似少乘了1000（约为应有值的千分之一）",
+}
+
+
+def _slip(value: pd.Series, reference: pd.Series) -> pd.Series:
+    """ "；疑似多乘了100" where the value is close to a power of ten times the reference."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tens = np.log10((value / reference).astype("float64").abs())
+    nearest = tens.round()
+    close = (tens - nearest).abs() < 0.1  # within about a quarter of a power of ten
+    words = nearest.where(close).map(lambda k: SLIPS.get(int(k), "") if k == k else "")
+    return ("；" + words).where(words != "", "")
+
+
 def _details(t: pd.DataFrame, catalog, failing: pd.Index) -> pd.DataFrame:
-    return pd.DataFrame({"on_path": _on_path(t.loc[failing])})
+    """Where the value should be; and, measured against that path (drawn from the baseline and
+    the target: last year's value or the baseline alone may be the slip), what it probably is."""
+    rows = t.loc[failing]
+    on_path = _on_path(rows)
+    return pd.DataFrame({"on_path": on_path, "hint": _slip(rows["value"], on_path)})
 
 
 def _describe(row, extra: dict) -> tuple[str, str]:
@@ -55,7 +81,8 @@ RULE = Rule(
     level=3,
     title="数值不应偏离从基期到目标的进度（如多打或少打一个 0）",
     template=(
-        "{name} {year}年{role_label}填报值 {found} 明显偏离，应{expected}；请核对是否多写或少写了 0"
+        "{name} {year}年{role_label}填报值 {found} 明显偏离，应{expected}{hint}；"
+        "请核对是否多写或少写了 0"
     ),
     passes=_passes,
     describe=_describe,

@@ -141,6 +141,7 @@ class StoredFinding(Base):
     explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
     district: Mapped[str | None] = mapped_column(String(100), nullable=True)
     engine: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)  # a library's own words
 
 
 class ReportedValue(Base):
@@ -264,7 +265,7 @@ class Deadline(Base):
 # a finding's fields in the JSON contract's order (reports.json_report.FINDING_KEYS)
 FINDING_FIELDS = (
     "severity", "category", "rule", "indicator", "indicator_name", "year", "sheet", "cell",
-    "value", "expected", "message", "explanation", "district", "engine",
+    "value", "expected", "message", "explanation", "district", "engine", "detail",
 )  # fmt: skip
 VALUE_FIELDS = ("indicator", "role", "year", "value", "raw", "sheet", "cell", "usable")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import logging
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 REPORTING_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:度|填报|报送|报表|统计)")
+
+LOG = logging.getLogger("validate.reading")
 
 
 @dataclass
@@ -192,7 +195,7 @@ def _read_cells(
         _formulas_and_errors(opened, mine)
         _percent_formatted(opened, mine, catalog)
     except CannotContinue as exc:
-        return unreadable(name, content, str(exc), known)
+        return unreadable(name, content, str(exc), known, exc.detail)
     except MemoryError:
         return unreadable(name, content, "文件过大，内存不足，无法读取", known)
     except RecursionError:
@@ -225,15 +228,22 @@ def _read_cells(
 
 
 def unreadable(
-    name: str, content: bytes | None, reason: str, known: tuple[str, int] | None = None
+    name: str,
+    content: bytes | None,
+    reason: str,
+    known: tuple[str, int] | None = None,
+    detail: str | None = None,
 ) -> Submission:
     """`known`: (SHA-256, size) when the bytes are not at hand (never read, or read by a child
-    that died)."""
+    that died). `detail`: what a library said, kept apart from the Chinese reason."""
     finding = READING_CODES["file.unreadable"].finding(
         file=name,
         message=f"无法读取文件：{reason}",
         expected="可以打开的 .xlsx、.xls 或 CSV 文件",
+        detail=detail,
     )
+    if detail:
+        LOG.info("%s 无法读取：%s（%s）", name, reason, detail)
     if known is None:
         content = content or b""
         known = (hashlib.sha256(content).hexdigest(), len(content))

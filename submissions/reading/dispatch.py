@@ -114,7 +114,8 @@ def read_submissions(
                 continue
             path, shown, _fallback = items[culprit]
             LOG.warning("%s：%s%s", shown, outcome.reason, _first_line(outcome.detail))
-            read[culprit] = unreadable_here(shown, outcome.reason, digest_of(path, limits))
+            said = _first_line(outcome.detail)[1:-1] or None
+            read[culprit] = unreadable_here(shown, outcome.reason, digest_of(path, limits), said)
             _name_unreadable(read[culprit], catalog, items[culprit], options)
             if progress:
                 progress(path)

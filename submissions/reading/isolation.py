@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from submissions.finding import CannotContinue
 from submissions.reading.limits import Limits, size_text
 from submissions.reading.screening import TOO_BIG
 
@@ -224,11 +225,8 @@ class Pool:
         if code == -signal.SIGXCPU:
             return f"{TOO_BIG}读取用时超过 CPU 时间上限 {self.limits.cpu_seconds} 秒"
         if code is not None and code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"信号 {-code}"
-            return f"{TOO_BIG}读取程序异常终止（{name}）"
+            # the signal's name is in the log and the JSON's detail (the child's stderr)
+            return f"{TOO_BIG}读取程序被系统终止（信号 {-code}）"
         return f"{TOO_BIG}读取程序意外退出（退出码 {code}）"
 
     def _start(self) -> _Worker:
@@ -319,8 +317,8 @@ def child_main() -> None:
             return  # the parent is gone
         try:
             message = pickle.loads(data)
-        except Exception as exc:  # a job this child cannot load: said, not died of
-            reason = f"读取时出现内部错误（任务无法载入：{type(exc).__name__}: {str(exc)[:200]}）"
+        except Exception:  # a job this child cannot load: said, not died of
+            reason = "读取时出现内部错误（任务无法载入），原因已写入日志；请把文件发给管理员"
             _send(connection, ("failed", -1, (reason, traceback.format_exc()), False))
             continue
         if message is None:
@@ -338,8 +336,11 @@ def child_main() -> None:
             reason = f"{TOO_BIG}读取时内存超过上限 {size_text(limits.memory)}"
             _send(connection, ("failed", index, (reason, ""), True))
             return
-        except Exception as exc:
-            reason = f"读取时出现内部错误（{type(exc).__name__}: {str(exc)[:200]}）"
+        except CannotContinue as exc:  # a job's own Chinese reason, the library's words apart
+            _send(connection, ("failed", index, (str(exc), exc.detail or ""), False))
+            continue
+        except Exception:
+            reason = "读取时出现内部错误，原因已写入日志；请把文件发给管理员"
             _send(connection, ("failed", index, (reason, traceback.format_exc()), False))
             continue
         # a fresh child is cheaper than one that keeps a big heap

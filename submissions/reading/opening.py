@@ -18,8 +18,16 @@ from pathlib import Path
 import python_calamine
 
 from submissions.finding import CannotContinue
+from submissions.reading.failures import (
+    BAD_CSV,
+    DAMAGED_INSIDE,
+    NOT_XLS,
+    NOT_XLSX,
+    cannot_read,
+    library_detail,
+)
 from submissions.reading.limits import Limits, size_text
-from submissions.reading.screening import ENCRYPTED, TOO_BIG, ZipFacts, refuse_encrypted, screen_zip
+from submissions.reading.screening import ENCRYPTED, TOO_BIG, ZipFacts, screen_zip, unlock
 from submissions.reading.sheet_xml import (
     estimated_extent,
     extent_beyond,
@@ -214,7 +222,9 @@ def open_spreadsheet(path: Path, content: bytes, limits: Limits | None = None) -
     if head.startswith(ZIP_MAGIC):
         return _open_calamine(content, "xlsx", limits)
     if head.startswith(OLE_MAGIC):
-        refuse_encrypted(content)
+        content = unlock(content)  # Excel's default password taken off; a real one refused
+        if content.startswith(ZIP_MAGIC):  # an .xlsx package that was encrypted
+            return _open_calamine(content, "xlsx", limits)
         return _open_calamine(content, "xls", limits)
     if head.startswith(b"%PDF"):
         raise CannotContinue("这是 PDF 文件，不是电子表格；请上传 Excel（.xlsx/.xls）或 CSV 文件")
@@ -255,11 +265,7 @@ def _open_calamine(content: bytes, kind: str, limits: Limits) -> OpenedFile:
     except python_calamine.PasswordError as exc:
         raise CannotContinue(ENCRYPTED) from exc
     except Exception as exc:  # calamine raises several unrelated types for broken files
-        if kind == "xls":
-            kind = "xls 或加密的 xlsx"
-        raise CannotContinue(
-            f"无法作为 Excel 文件读取（{kind}），文件可能已损坏：{_one_line(exc)}"
-        ) from exc
+        raise cannot_read(exc, NOT_XLS if kind == "xls" else NOT_XLSX) from exc
     sheets = []
     for meta in workbook.sheets_metadata:
         if str(meta.typ) not in ("SheetTypeEnum.WorkSheet", "WorkSheet"):
@@ -272,7 +278,7 @@ def _open_calamine(content: bytes, kind: str, limits: Limits) -> OpenedFile:
         except python_calamine.PasswordError as exc:
             raise CannotContinue(ENCRYPTED) from exc
         except Exception as exc:
-            raise CannotContinue(f"工作表“{meta.name}”无法读取：{_one_line(exc)}") from exc
+            raise cannot_read(exc, DAMAGED_INSIDE, f"工作表“{meta.name}”无法读取：") from exc
         start = sheet.start or (0, 0)
         sheets.append(
             Sheet(
@@ -391,9 +397,4 @@ def _csv_rows(reader, name: str) -> Iterator[list]:
     try:
         yield from reader
     except csv.Error as exc:
-        raise CannotContinue(f"CSV 文件格式有误：{_one_line(exc)}") from exc
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
+        raise CannotContinue(BAD_CSV, detail=library_detail(exc)) from exc

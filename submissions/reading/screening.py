@@ -13,6 +13,7 @@ import olefile
 from defusedxml import ElementTree as SafeTree
 
 from submissions.finding import CannotContinue
+from submissions.reading.failures import DAMAGED_INSIDE, NOT_XLSX, cannot_read, library_detail
 from submissions.reading.limits import Limits, MiB, size_text
 
 TOO_BIG = "文件过大或结构异常，超出处理能力："
@@ -53,7 +54,7 @@ def screen_zip(content: bytes, limits: Limits) -> ZipFacts:
         archive = zipfile.ZipFile(io.BytesIO(content))
         entries = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise CannotContinue(f"文件已损坏，无法作为 .xlsx 打开（{_one_line(exc)}）") from exc
+        raise CannotContinue(NOT_XLSX, detail=library_detail(exc)) from exc
     if len(entries) > limits.zip_entries:
         raise CannotContinue(
             f"{TOO_BIG}文件内含 {len(entries):,} 个部件，超过上限 {limits.zip_entries:,} 个"
@@ -141,7 +142,7 @@ def _small_xml(archive: zipfile.ZipFile, name: str, names: set[str]):
     except defusedxml.DefusedXmlException as exc:
         raise CannotContinue(_doctype_message()) from exc
     except (SafeTree.ParseError, zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise CannotContinue(f"文件已损坏：{name} 无法读取（{_one_line(exc)}）") from exc
+        raise cannot_read(exc, DAMAGED_INSIDE) from exc
 
 
 PEEK = 64 * 1024  # a sheet's <dimension> and any part's DOCTYPE are in its first bytes
@@ -155,7 +156,7 @@ def _head(archive: zipfile.ZipFile, name: str) -> bytes:
         with archive.open(name) as stream:
             return stream.read(PEEK)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
-        raise CannotContinue(f"文件已损坏：{name} 无法读取（{_one_line(exc)}）") from exc
+        raise cannot_read(exc, DAMAGED_INSIDE) from exc
 
 
 def declared_range(archive: zipfile.ZipFile, part: str) -> SheetRange | None:
@@ -216,17 +217,60 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def refuse_encrypted(content: bytes) -> None:
-    """An OLE file holding an encrypted OOXML package (Excel's and WPS's "password to open")."""
+# Excel's built-in password: "protect workbook" in older Excel (and WPS) encrypts with it, and
+# both open such a file without asking; so does this tool.
+DEFAULT_PASSWORD = "VelvetSweatshop"
+FILEPASS, BOF, EOF = 0x002F, 0x0809, 0x000A
+
+
+def unlock(content: bytes) -> bytes:
+    """An OLE file as a reader can take it: a workbook encrypted with Excel's default password
+    decrypted (an .xls with a FILEPASS record, or an encrypted .xlsx package); one that needs
+    a real password refused with ENCRYPTED; anything else as it came."""
     try:
         ole = olefile.OleFileIO(io.BytesIO(content))
     except Exception:  # not a valid OLE file: calamine gives its own reason
-        return
+        return content
     try:
         if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
-            raise CannotContinue(ENCRYPTED)
+            return _decrypted(content, "加密的 xlsx")
+        for name in ("Workbook", "Book"):
+            if ole.exists(name) and _has_filepass(ole.openstream(name).read(64 * 1024)):
+                return _decrypted(content, "加密的 xls")
     finally:
         ole.close()
+    return content
+
+
+def _has_filepass(head: bytes) -> bool:
+    """Whether the workbook globals (before their EOF) hold a FILEPASS record: the file is
+    encrypted or obfuscated (MS-XLS 2.4.117)."""
+    position = 0
+    while position + 4 <= len(head):
+        number = int.from_bytes(head[position : position + 2], "little")
+        size = int.from_bytes(head[position + 2 : position + 4], "little")
+        if number == FILEPASS:
+            return True
+        if number == EOF or (position == 0 and number != BOF):
+            return False
+        position += 4 + size
+    return False
+
+
+def _decrypted(content: bytes, kind: str) -> bytes:
+    import msoffcrypto
+    from msoffcrypto.exceptions import DecryptionError, InvalidKeyError
+
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(content))
+        office.load_key(password=DEFAULT_PASSWORD)
+        plain = io.BytesIO()
+        office.decrypt(plain)
+    except (InvalidKeyError, DecryptionError) as exc:
+        raise CannotContinue(ENCRYPTED, detail=f"{kind}：{library_detail(exc)}") from exc
+    except Exception as exc:  # a broken header: as encrypted, since it says it is
+        raise CannotContinue(ENCRYPTED, detail=f"{kind}：{library_detail(exc)}") from exc
+    return plain.getvalue()
 
 
 def _doctype_message() -> str:
@@ -237,8 +281,3 @@ def _doctype_message() -> str:
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]

@@ -11,6 +11,7 @@ import defusedxml
 from defusedxml import ElementTree as SafeTree
 
 from submissions.finding import CannotContinue, a1
+from submissions.reading.failures import DAMAGED_INSIDE, cannot_read
 from submissions.reading.screening import CELL_RE, TOO_BIG
 
 CELL_TAGS = (b"<c ", b"<c>", b":c ")  # with or without a namespace prefix
@@ -187,7 +188,7 @@ def sparse_rows(
     except defusedxml.DefusedXmlException as exc:
         raise CannotContinue("文件含有 XML 实体声明（DOCTYPE），出于安全考虑不予读取") from exc
     except (SafeTree.ParseError, zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise CannotContinue(f"工作表“{sheet}”无法读取，文件可能已损坏：{exc}") from exc
+        raise cannot_read(exc, DAMAGED_INSIDE, f"工作表“{sheet}”无法读取：") from exc
     if not by_row:
         return [], 0, 0
     first_col = min(min(cells) for cells in by_row.values())

@@ -113,9 +113,11 @@ def joined_table(submissions: list[Submission]) -> pd.DataFrame:
     return pd.concat(pieces, ignore_index=True)
 
 
-def unreadable_here(name: str, reason: str, known: tuple[str, int]) -> Submission:
+def unreadable_here(
+    name: str, reason: str, known: tuple[str, int], detail: str | None = None
+) -> Submission:
     """An unreadable submission made in this process (its reader died): an empty table."""
-    submission = unreadable(name, None, reason, known)
+    submission = unreadable(name, None, reason, known, detail)
     submission.table = EMPTY
     return submission
 
