@@ -166,8 +166,13 @@ def build_parser() -> Parser:
     template.add_argument(
         "--catalog", required=True, metavar="指标体系", help="指标体系代码（如 yantai）或 YAML 文件"
     )
+    template.add_argument("--district", metavar="区县", help="报送单位（见下面的名单）")
     template.add_argument(
-        "--district", required=True, metavar="区县", help="报送单位（见下面的名单）"
+        "--layout",
+        choices=["district", "summary"],
+        default="district",
+        help="district：一个区县的填报表（缺省，须给 --district）；summary：全市汇总表"
+        "（指标 × 各区县，另有合计列），市里自己录入各区县数值时用",
     )
     template.add_argument(
         "--year",
@@ -557,6 +562,19 @@ def cmd_template(args: argparse.Namespace) -> int:
     from submissions.template import write_template
 
     loaded = load(args.catalog)
+    last_target = loaded.catalog.last_target_year
+    if args.layout == "summary":
+        from submissions.template import write_summary_template
+
+        year = args.year or min(datetime.date.today().year - 1, last_target)
+        output = Path(args.output)
+        if output.suffix.lower() != ".xlsx":
+            raise UsageError("模板只能写成 .xlsx 文件")
+        write_summary_template(output, loaded.catalog, year)
+        _log(f"已生成{loaded.catalog.jurisdiction} {year}年汇总表模板：{output}")
+        return EXIT_OK
+    if not args.district:
+        raise UsageError("区县填报表须用 --district 指定报送单位（全市汇总表用 --layout summary）")
     district = loaded.catalog.district(args.district)
     if district is None:
         units = "、".join(loaded.catalog.reporting_units.all)
@@ -564,7 +582,6 @@ def cmd_template(args: argparse.Namespace) -> int:
             f"“{args.district}”不是{loaded.catalog.jurisdiction}的报送单位（可用：{units}）"
         )
     # Districts report the last complete year, and never past the plan's final target year.
-    last_target = loaded.catalog.last_target_year
     year = args.year or min(datetime.date.today().year - 1, last_target)
     output = Path(args.output)
     if output.suffix.lower() != ".xlsx":

@@ -336,6 +336,7 @@ def _findings_sheet(workbook, findings: list) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.row_dimensions[1].height = 30  # "严重程度" in a narrow column takes two lines
     severity_column = 2 + [field for _p, _h, field in kept].index("severity")
     wrapped = Alignment(wrap_text=True, vertical="top")
     widths = [5, *(SHEET_WIDTHS[field] for _p, _h, field in kept)]

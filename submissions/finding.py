@@ -93,6 +93,7 @@ READING_CODES: dict[str, ReadingCode] = {
         ReadingCode("year.missing", "structure", 0, "无法确定填报年度"),
         ReadingCode("district.unknown", "structure", 0, "填报单位不在指标体系的报送单位名单中"),
         ReadingCode("district.account", "structure", 0, "上传的文件写的填报单位不是账号所属单位"),
+        ReadingCode("summary.total", "aggregate", 1, "汇总表的合计应等于各区县之和"),
     )
 }
 

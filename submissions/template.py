@@ -264,3 +264,82 @@ def _instructions(sheet, catalog: Catalog, district: str, year: int, columns: Co
     write_wrapped(sheet, lines, INSTRUCTIONS_WIDTH)
     sheet["A1"].font = Font(size=14, bold=True)
     sheet.row_dimensions[1].height = 22
+
+
+SUMMARY_SHEET = "汇总表"
+
+
+def write_summary_template(
+    path: Path,
+    catalog: Catalog,
+    year: int,
+    values: dict[str, dict[str, object]] | None = None,
+) -> Path:
+    """The city's compilation sheet (validate.py template --layout summary): indicators down
+    the side, one column per reporting unit and a 合计 column, for a city that collects the
+    figures by phone or e-mail and types them in itself. `values`: code → district → cell."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    values = values or {}
+    units = list(catalog.reporting_units.all)
+    headers = ["序号", "指标", "单位", *units, "合计"]
+    last_col = len(headers)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SUMMARY_SHEET
+    sheet.cell(1, 1, f"{catalog.jurisdiction}{year}年“一老一小”指标汇总表")
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
+    sheet.cell(1, 1).font = Font(size=14, bold=True)
+    sheet.cell(1, 1).alignment = Alignment(horizontal="center")
+    sheet.cell(2, 1, f"填报年度：{year}")
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    header_row = 3
+    for col, text in enumerate(headers, 1):
+        cell = sheet.cell(header_row, col, text)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.border = border
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    required, _optional = ordered_indicators(catalog)
+    validations: dict = {}
+    row = header_row
+    for number, indicator in enumerate(required, 1):
+        row = header_row + number
+        sheet.cell(row, 1, number)
+        sheet.cell(row, 2, indicator.label).comment = Comment(_definition(indicator), "指标体系")
+        sheet.cell(row, 3, indicator.unit or "")
+        kind = _validation_kind(indicator)
+        if kind not in validations:
+            validations[kind] = _validation(kind)
+            sheet.add_data_validation(validations[kind])
+        for offset, unit in enumerate(units):
+            cell = sheet.cell(row, 4 + offset)
+            cell.border = border
+            given = values.get(indicator.code, {}).get(unit)
+            if given is not None:
+                cell.value = given
+            validations[kind].add(cell.coordinate)
+        total = sheet.cell(row, last_col)
+        total.border = border
+        if indicator.sums_across_districts:  # the districts' sum, kept by Excel itself
+            first, last = _letter(4), _letter(3 + len(units))
+            total.value = f"=SUM({first}{row}:{last}{row})"
+        else:
+            total.fill = PatternFill("solid", fgColor=NOT_ASKED_COLOR)  # a rate: no sum
+    sheet.column_dimensions["A"].width = 5
+    sheet.column_dimensions["B"].width = 34
+    sheet.column_dimensions["C"].width = 6
+    for offset in range(len(units) + 1):
+        sheet.column_dimensions[_letter(4 + offset)].width = 9
+    sheet.row_dimensions[header_row].height = 45
+    sheet.freeze_panes = sheet.cell(header_row + 1, 4)
+    last_row = add_signatures(sheet, row + 2, last_col)
+    set_up_printing(sheet, PrintedTable(last_row, last_col, (header_row, header_row)))
+    sheet.page_setup.orientation = "landscape"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path

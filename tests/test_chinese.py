@@ -65,7 +65,7 @@ CODES = {
     "check", "batch", "evaluate", "template", "export", "recheck", "review", "serve", "users",
     "catalog", "list", "approve", "return", "reopen", "add", "token", "revoke", "disable",
     "enable", "passwd", "show", "lint", "draft", "uploaded", "submitted", "returned", "approved",
-    "district", "reviewer", "gx", "VALIDATE_SEEDS_DIR", *catalog_ids(),
+    "district", "reviewer", "gx", "summary", "VALIDATE_SEEDS_DIR", *catalog_ids(),
 }  # fmt: skip
 
 

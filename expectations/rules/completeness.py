@@ -23,6 +23,8 @@ def _run(t, catalog, submissions) -> list:
     findings = []
     for incomplete in np.flatnonzero(~present.all(axis=1)).tolist():
         file, district = files[first[incomplete]], text_or_none(districts[first[incomplete]])
+        if district and catalog.district(district) is None:
+            continue  # not one of the catalog's districts: said once, where its name is written
         where = f"{district}的" if district else ""
         for slot in np.flatnonzero(~present[incomplete]).tolist():
             ind = required[slot]

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indicators import Catalog, format_number
-from submissions.finding import READING_CODES, CannotContinue, Finding, a1
+from submissions.finding import READING_CODES, CannotContinue, Finding, a1, column_letters
+from submissions.reading.compiled import find_compiled, read_compiled, unknown_district
 from submissions.reading.layout import (
     DISTRICT_LABELS,
     YEAR_LABELS,
@@ -107,6 +108,12 @@ class Collected:
                 per_code = [*district.categories, fallback]  # code -1 → the sheet's district
                 chunk["district"] = categorical(district.codes, per_code)
 
+    def fill_years(self, by_sheet: dict[str, int | None]) -> None:
+        """Records of a compiled sheet without a year of their own take their sheet's."""
+        for i, sheet in enumerate(self.sheet):
+            if self.year[i] is None:
+                self.year[i] = by_sheet.get(sheet)
+
     def tag(self, file: str, reporting_year: int | None) -> None:
         count = len(self.row)
         self.file.extend([file] * count)
@@ -184,9 +191,10 @@ def _read_cells(
         facts: dict[str, _SheetFacts] = {}
         findings: list[Finding] = []
         layouts = set()
+        unmapped: list[tuple[str, str, str]] = []  # sheets that looked like a table, and why not
         content_seen = False
         for sheet in opened.sheets:
-            layout, has_content = _read_sheet(sheet, catalog, mine, facts, findings)
+            layout, has_content = _read_sheet(sheet, catalog, mine, facts, findings, unmapped)
             content_seen = content_seen or has_content
             if layout:
                 layouts.add(layout)
@@ -202,12 +210,15 @@ def _read_cells(
         return unreadable(name, content, "文件结构嵌套过深，无法读取", known)
 
     if not layouts:
+        seen = unmapped[0] if unmapped else None
         finding = READING_CODES["table.not_found"].finding(
             file=name,
-            message=(
-                "没有找到指标表：任何工作表都没有含“指标”列和年份列（如“2021年”）的表头行，"
-                "也没有“区县、年份、指标、数值”四列的表头"
-            ),
+            sheet=seen[0] if seen else None,
+            cell=seen[1] if seen else None,
+            message="没有找到指标表："
+            + (seen[2] if seen else "工作表里没有像表头的行")
+            + "。"
+            + LAYOUTS_READ,
             expected="宽表表头：序号 | 指标 | 单位 | 2021年 … | 指标属性 | 备注",
         )
         return Submission(name, *known, None, [finding], kind=opened.kind)
@@ -354,22 +365,64 @@ def _fraction(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1.5
 
 
+LAYOUTS_READ = (
+    "能读的表：一个区县的宽表（指标 | 单位 | 2021年 … 各年度列）、"
+    "长表（区县 | 年份 | 指标 | 数值）、"
+    "汇总表（指标 × 各区县列，可有合计列或两行表头）、各区县为行（区县 | 各指标）、"
+    "一个区县的各年为行（年份 | 各指标）"
+)
+
+
+def _unmapped(name: str, rows: list[list]) -> tuple[str, str, str] | None:
+    """(sheet, cell, what was found) for the first row that looks like a header but maps to no
+    layout: said instead of guessing what the columns are."""
+    for index, cells in enumerate(rows):
+        texts = [(col, cell_text(v).strip()) for col, v in enumerate(cells) if cell_text(v).strip()]
+        if len(texts) < 2 or not any(isinstance(v, str) for v in cells):
+            continue
+        if not (could_be_header(cells) or sum(isinstance(v, str) for v in cells) >= 3):
+            continue
+        listed = "、".join(f"{column_letters(col)}“{text[:12]}”" for col, text in texts[:8])
+        more = " 等" if len(texts) > 8 else ""
+        return (
+            name,
+            a1(index, texts[0][0]),
+            f"工作表“{name}”第 {index + 1} 行像表头（{listed}{more}），但其中没有年份列"
+            "（如“2023年”）、没有“区县、年份、指标、数值”四列，也没有两个以上的本指标体系的"
+            "区县名称或指标名称",
+        )
+    return None
+
+
 def _read_sheet(
     sheet: Sheet,
     catalog: Catalog,
     out: Collected,
     facts: dict[str, _SheetFacts],
     findings: list[Finding],
+    unmapped: list | None = None,
 ) -> tuple[str | None, bool]:
     head = head_rows(sheet)
     has_content = any(v not in ("", None) for cells in head for v in cells)
-    columns = find_header(head, catalog)
+    columns = find_header(head, catalog, year_rows=False)
     if columns is None:
+        compiled = find_compiled(head, catalog)
+        if compiled is not None:
+            first = min(compiled.header_rows)
+            fields, free_text = header_fields(head, first)
+            fact = _facts_from_header(fields, free_text, catalog, sheet.name, compiled=True)
+            facts[sheet.name] = fact
+            read_compiled(sheet, _all_rows(sheet, head), compiled, catalog, out, findings)
+            return compiled.layout, True
+        columns = find_header(head, catalog)
+    if columns is None:
+        if unmapped is not None and (said := _unmapped(sheet.name, head)):
+            unmapped.append(said)
         return None, has_content
     fields, free_text = header_fields(head, columns.header_row)
     facts[sheet.name] = _facts_from_header(fields, free_text, catalog, sheet.name)
     if columns.layout == "long":
-        _read_long(sheet, head, columns, catalog, out)
+        _read_long(sheet, head, columns, catalog, out, findings)
     else:
         _read_wide(sheet, head, columns, catalog, out)
     return columns.layout, True
@@ -448,13 +501,15 @@ def _collector_paused():
             gc.enable()
 
 
-def _read_long(sheet: Sheet, head, columns: Columns, catalog: Catalog, out: Collected) -> None:
+def _read_long(
+    sheet: Sheet, head, columns: Columns, catalog: Catalog, out: Collected, findings: list
+) -> None:
     with _collector_paused():
-        _read_long_columns(sheet, head, columns, catalog, out)
+        _read_long_columns(sheet, head, columns, catalog, out, findings)
 
 
 def _read_long_columns(
-    sheet: Sheet, head, columns: Columns, catalog: Catalog, out: Collected
+    sheet: Sheet, head, columns: Columns, catalog: Catalog, out: Collected, findings: list
 ) -> None:
     """Column at a time: a long sheet can hold hundreds of thousands of rows."""
     import numpy as np
@@ -502,6 +557,20 @@ def _read_long_columns(
     years_u = [_year_of(v) for v in year_uniques] + [(None, None)]
     keep = ~(label_blank & raw_blank & district_blank & (year_codes < 0))
     keep &= ~(notes_u[label_codes] & raw_blank)
+    # a district that is not the catalog's: one finding at its first name cell; its rows are
+    # still checked, but nobody asks it for every indicator (no "缺少指标")
+    strangers = [d is not None and catalog.district(d) is None for d in districts_u[:-1]]
+    if any(strangers):
+        seen, first_at = np.unique(np.where(keep, district_codes, -1), return_index=True)
+        first_of = dict(zip(seen.tolist(), first_at.tolist(), strict=True))
+    for code in np.flatnonzero(np.array(strangers, dtype=bool)).tolist():
+        if code not in first_of:
+            continue  # only blank rows name it
+        first = first_of[code]
+        name = str(districts_u[code])
+        findings.append(
+            unknown_district(sheet.name, first + first_index, columns.district, name, catalog, True)
+        )
     positions = np.flatnonzero(keep)
     label_codes, district_codes = label_codes[positions], district_codes[positions]
     year_codes = year_codes[positions]
@@ -564,7 +633,11 @@ def _year_of(value: object) -> tuple[int | None, str | None]:
     return int(match.group(1)), marker
 
 
-def _facts_from_header(fields, free_text: str, catalog: Catalog, sheet_name: str) -> _SheetFacts:
+def _facts_from_header(
+    fields, free_text: str, catalog: Catalog, sheet_name: str, compiled: bool = False
+) -> _SheetFacts:
+    """The sheet's district and year from its header area. A compiled sheet (several
+    districts) names no district in its title: only a "填报单位：" field or the sheet's name."""
     facts = _SheetFacts()
     for label, content, r, c in fields:
         if label in DISTRICT_LABELS and facts.district is None:
@@ -575,7 +648,9 @@ def _facts_from_header(fields, free_text: str, catalog: Catalog, sheet_name: str
             if match:
                 facts.year = int(match.group(1))
     if facts.district is None:
-        facts.district = catalog.district(free_text) or catalog.district(sheet_name)
+        facts.district = (None if compiled else catalog.district(free_text)) or catalog.district(
+            sheet_name
+        )
     if facts.year is None:
         facts.year = year_named_in(free_text) or year_named_in(sheet_name)
     return facts
@@ -656,6 +731,7 @@ def _settle_district_and_year(
             )
     # Wide sheets carry their district in the header area; give every record its sheet's.
     out.fill_districts(sheet_district)
+    out.fill_years(sheet_year)
 
 
 def _structure(file: str, sheet: str, rule: str, message: str, expected: str) -> Finding:

@@ -150,19 +150,32 @@ def classify_header(cells: list, row: int) -> Columns | None:
     return None
 
 
-def find_header(rows: list[list], catalog: Catalog, start: int = 0) -> Columns | None:
-    """The first header at or after `start`; a row of years above indicator names also counts."""
+def find_header(
+    rows: list[list], catalog: Catalog, start: int = 0, year_rows: bool = True
+) -> Columns | None:
+    """The first header at or after `start`; with `year_rows`, a row of years above indicator
+    names also counts."""
     for index in range(start, len(rows)):
         columns = classify_header(rows[index], index)
         if columns is not None:
             return columns
+    if not year_rows:
+        return None
     for index in range(start, len(rows)):
         years = _year_columns(rows[index])
-        if len(years) >= 1:
-            name_col = _name_column_below(rows, index, catalog)
-            if name_col is not None and name_col not in years:
-                columns = Columns(header_row=index, name=name_col, years=years)
-                return columns
+        # never a guess: a row naming an indicator is data, and values that happen to lie in
+        # the years' range (2023 beds in every district) are no row of year headings
+        if not years or any(
+            isinstance(v, str) and match_indicator(catalog, v) is not None for v in rows[index]
+        ):
+            continue
+        if len({year for year, _marker in years.values()}) < len(years) and not any(
+            marker for _year, marker in years.values()
+        ):
+            continue
+        name_col = _name_column_below(rows, index, catalog)
+        if name_col is not None and name_col not in years:
+            return Columns(header_row=index, name=name_col, years=years)
     return None
 
 

@@ -1,0 +1,373 @@
+"""Workbooks a city compiles: districts as columns (with 合计, with two header rows), districts
+as rows, one district's years as rows; clean and with defects, as .xlsx, .xls and CSV, in two
+catalogs. Findings are compared as (cell, category); a clean file has none."""
+
+import csv
+import json
+
+import openpyxl
+import pytest
+import xlwt
+
+from expectations import validate
+from indicators import load
+from submissions import read_submissions
+from tests.samples import plausible_values
+from tests.test_cli import cli
+
+YEAR = 2023
+
+
+def required(catalog):
+    return [i for i in catalog.indicators if i.required]
+
+
+def summary(cid: str, defects: bool = False) -> list[list]:
+    """Indicators down the side, one column per district and a 合计 column."""
+    catalog = load(cid).catalog
+    units = list(catalog.reporting_units.required)
+    values = plausible_values(catalog, YEAR)
+    rows = [[f"{catalog.jurisdiction}{YEAR}年“一老一小”指标汇总表"],
+            ["序号", "指标", "单位", *units, "合计"]]  # fmt: skip
+    for number, indicator in enumerate(required(catalog), 1):
+        cells = [values[indicator.code][YEAR]] * len(units)
+        rows.append(
+            [number, indicator.name, indicator.unit or "", *cells, _total(indicator, cells)]
+        )
+    if defects:
+        _spoil_summary(rows, catalog)
+    return rows
+
+
+def _total(indicator, cells):
+    if not indicator.sums_across_districts:
+        return None
+    return sum(c for c in cells if isinstance(c, int | float))
+
+
+def _spoil_summary(rows: list[list], catalog) -> None:
+    """A percent over 100 (福山区), text in a number cell (牟平区), 普惠 more than all (芝罘区),
+    a 合计 off by 1000, and a district that is not the catalog's (东城区) before the 合计."""
+    names = [r[1] if len(r) > 1 else None for r in rows]
+    codes = {i.name: i.code for i in catalog.indicators}
+    header = rows[1]
+    for row, name in zip(rows[2:], names[2:], strict=True):
+        code = codes.get(name)
+        if code in PERCENT:
+            row[4] = 125
+        if code in COUNT:
+            row[5] = "待统计"
+        if code in PART:
+            row[-1] = (row[-1] or 0) + 99999 - row[3]  # the 合计 still adds up
+            row[3] = 99999
+        if code in TOTALLED:
+            row[-1] = (row[-1] or 0) + 1000
+        row.insert(len(row) - 1, row[3])
+    header.insert(len(header) - 1, "东城区")
+
+
+PERCENT = ("nursing_bed_share",)
+COUNT = ("institution_beds", "elderly_beds_total")
+PART = ("inclusive_childcare_places", "inclusive_childcare_slots")
+TOTALLED = ("childcare_places", "childcare_places_total")
+
+
+def district_rows(cid: str, defects: bool = False) -> list[list]:
+    """Districts down the side, indicators across, one year; a 合计 row at the bottom."""
+    catalog = load(cid).catalog
+    units = list(catalog.reporting_units.required)
+    values = plausible_values(catalog, YEAR)
+    indicators = required(catalog)
+    headings = [f"{i.name}（{i.unit}）" if i.unit else i.name for i in indicators]
+    rows = [[f"{catalog.jurisdiction}{YEAR}年各区县“一老一小”指标"], ["区县", *headings]]
+    for unit in units:
+        rows.append([unit, *(values[i.code][YEAR] for i in indicators)])
+    totals = ["合计"]
+    for position, indicator in enumerate(indicators, 1):
+        column = [row[position] for row in rows[2:]]
+        totals.append(_total(indicator, column))
+    rows.append(totals)
+    if defects:
+        position = {i.code: n for n, i in enumerate(indicators, 1)}
+        for code in PERCENT:
+            if code in position:
+                rows[3][position[code]] = 125
+        for code in COUNT:
+            if code in position:
+                rows[4][position[code]] = "待统计"
+        for code in TOTALLED:
+            if code in position:
+                rows[-1][position[code]] += 1000
+        rows.insert(5, ["东城区", *rows[2][1:]])
+    return rows
+
+
+def year_rows(cid: str, defects: bool = False) -> list[list]:
+    """One district, years down the side (基期, actuals, target), indicators across."""
+    catalog = load(cid).catalog
+    district = catalog.reporting_units.required[0]
+    values = plausible_values(catalog, YEAR)
+    indicators = required(catalog)
+    rows = [[f"{district}“一老一小”指标（{YEAR}年填报）"], [f"填报单位：{district}"],
+            ["年份", *(i.name for i in indicators)]]  # fmt: skip
+    years = sorted({y for by_year in values.values() for y in by_year})
+    for year in years:
+        label = f"{year}年"
+        if year == min(years):
+            label += "（基期）"
+        elif year > YEAR:
+            label += "目标"
+        rows.append([label, *(values[i.code].get(year) for i in indicators)])
+    if defects:
+        position = {i.code: n for n, i in enumerate(indicators, 1)}
+        for code in PERCENT:
+            if code in position:
+                rows[5][position[code]] = 125
+    return rows
+
+
+def write(rows: list[list], path):
+    if path.suffix == ".xlsx":
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = "汇总"
+        for row in rows:
+            sheet.append(row)
+        workbook.save(path)
+    elif path.suffix == ".xls":
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("汇总")
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None and value != "":
+                    sheet.write(r, c, value)
+        book.save(str(path))
+    else:
+        with path.open("w", encoding="utf-8-sig", newline="") as out:
+            csv.writer(out).writerows([["" if v is None else v for v in row] for row in rows])
+    return path
+
+
+def found(path, cid: str) -> set[tuple]:
+    loaded = load(cid)
+    [result] = validate(read_submissions([path], loaded.catalog), loaded).results
+    assert not result.submission.unreadable, result.findings
+    return {(f.cell, f.category) for f in result.findings}
+
+
+def column(rows: list[list], text: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    for row in rows:
+        if text in row:
+            return get_column_letter(row.index(text) + 1)
+    raise AssertionError(text)
+
+
+FORMATS = (".xlsx", ".xls", ".csv")
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+@pytest.mark.parametrize("cid", ["yantai", "liuzhou"])
+@pytest.mark.parametrize("layout", [summary, district_rows, year_rows])
+def test_a_clean_compiled_workbook_has_no_finding(tmp_path, layout, cid, suffix):
+    path = write(layout(cid), tmp_path / f"{layout.__name__}{suffix}")
+    assert found(path, cid) == set()
+
+
+def _row_of(rows: list[list], name: str) -> int:
+    return next(n for n, row in enumerate(rows, 1) if len(row) > 1 and row[1] == name)
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_districts_as_columns_with_defects(tmp_path, suffix):
+    catalog = load("yantai").catalog
+    rows = summary("yantai", defects=True)
+    path = write(rows, tmp_path / f"汇总表{suffix}")
+    expected = {
+        (f"E{_row_of(rows, '护理型床位占比')}", "range"),  # 福山区 125%
+        (f"F{_row_of(rows, '机构养老床位数')}", "type"),  # 牟平区 待统计
+        (f"D{_row_of(rows, '普惠托位')}", "relation"),  # 芝罘区 普惠 > 托位总数
+        (f"{column(rows, '合计')}{_row_of(rows, '托位总数')}", "aggregate"),  # 合计 + 1000
+        (f"{column(rows, '东城区')}2", "structure"),  # not Yantai's
+    }
+    assert found(path, "yantai") == expected
+    assert catalog.indicator("childcare_places").sums_across_districts
+
+
+def test_the_unknown_district_names_the_nearest_and_is_not_read(tmp_path, yantai):
+    rows = summary("yantai")
+    rows[1][3] = "芝罘"  # a shortened name: 芝罘区 is not read from this column
+    rows[1][7] = "蓬莱市"  # 蓬莱 became a 区
+    path = write(rows, tmp_path / "汇总表.xlsx")
+    [result] = validate(read_submissions([path], yantai.catalog), yantai).results
+    unknown = {f.cell: f for f in result.findings if f.rule == "district.unknown"}
+    assert set(unknown) == {"D2", "H2"}
+    assert "是不是“芝罘区”" in unknown["D2"].message and unknown["H2"].expected == "蓬莱区"
+    districts = set(result.submission.table["district"].dropna())
+    assert "芝罘区" not in districts and "蓬莱区" not in districts and len(districts) == 9
+    # the two districts not read are missing from the batch, not given wrong findings
+    assert not [f for f in result.findings if f.rule == "indicator.missing"]
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_districts_as_rows_with_defects(tmp_path, suffix):
+    rows = district_rows("yantai", defects=True)
+    path = write(rows, tmp_path / f"各区县{suffix}")
+    heading = rows[1]
+    names = [h.split("（")[0] for h in heading]
+    from openpyxl.utils import get_column_letter
+
+    def cell(name: str, row: int) -> str:
+        return f"{get_column_letter(names.index(name) + 1)}{row}"
+
+    expected = {
+        (cell("护理型床位占比", 4), "range"),  # 福山区
+        (cell("机构养老床位数", 5), "type"),  # 牟平区
+        ("A6", "structure"),  # 东城区
+        (cell("托位总数", len(rows)), "aggregate"),  # 合计
+    }
+    assert found(path, "yantai") == expected
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_years_as_rows_with_defects(tmp_path, suffix):
+    rows = year_rows("yantai", defects=True)
+    path = write(rows, tmp_path / f"芝罘区-{YEAR}{suffix}")
+    names = rows[2]
+    from openpyxl.utils import get_column_letter
+
+    letter = get_column_letter(names.index("护理型床位占比") + 1)
+    assert found(path, "yantai") == {(f"{letter}6", "range")}
+
+
+def test_two_header_rows_districts_over_years(tmp_path, yantai):
+    """芝罘区 over 2022年 | 2023年, 福山区 over its two years …: each column its district's
+    year; a 合计 per year is checked against that year's districts."""
+    catalog = yantai.catalog
+    units = list(catalog.reporting_units.required)
+    values = plausible_values(catalog, YEAR)
+    top = ["序号", "指标", "单位"]
+    second = ["", "", ""]
+    for unit in units:
+        top += [unit, ""]
+        second += ["2022年", "2023年"]
+    top += ["合计", ""]
+    second += ["2022年", "2023年"]
+    rows = [["烟台市“一老一小”指标汇总表（2022—2023年）"], top, second]
+    for number, indicator in enumerate(required(catalog), 1):
+        cells = [values[indicator.code][y] for _ in units for y in (2022, 2023)]
+        totals = [
+            _total(indicator, cells[0::2]),
+            _total(indicator, cells[1::2]),
+        ]
+        rows.append([number, indicator.name, indicator.unit or "", *cells, *totals])
+    rows[-1][-1] = (rows[-1][-1] or 0) + 5 if rows[-1][-1] is not None else None
+    path = write(rows, tmp_path / f"汇总表-{YEAR}.xlsx")
+    [result] = validate(read_submissions([path], catalog), yantai).results
+    table = result.submission.table
+    assert set(table["year"].dropna().astype(int)) == {2022, 2023}
+    assert len(set(table["district"].dropna())) == 11
+    zhifu = table[(table["district"] == "芝罘区") & (table["indicator"] == "institution_beds")]
+    assert sorted(zip(zhifu["year"].astype(int), zhifu["cell"], strict=True)) == [
+        (2022, "D4"),
+        (2023, "E4"),
+    ]
+    last = catalog.indicator([i for i in required(catalog)][-1].code)
+    aggregate = {(f.cell, f.category) for f in result.findings}
+    if last.sums_across_districts:
+        assert aggregate == {(f"Z{len(rows)}", "aggregate")}
+    else:
+        assert aggregate == set()
+
+
+def test_a_number_in_the_years_range_is_never_a_year(tmp_path, yantai):
+    """2023 beds in every district once made a row of values into a row of year headings (and
+    findings for a "2099年目标" no cell held)."""
+    rows = summary("yantai")
+    for row in rows[2:]:
+        row[3:-1] = [2099] * (len(row) - 4)
+    path = write(rows, tmp_path / "汇总表-2023.xlsx")
+    assert not {f for f in found(path, "yantai") if f[1] in ("target", "structure")}
+
+
+def test_a_long_file_with_a_district_that_is_not_the_catalogs(tmp_path, yantai):
+    values = plausible_values(yantai.catalog, YEAR)
+    lines = [["区县", "年份", "指标", "数值"]]
+    for district in ("芝罘区", "东城区"):
+        for indicator in required(yantai.catalog):
+            lines.append([district, YEAR, indicator.name, values[indicator.code][YEAR]])
+    path = write(lines, tmp_path / "长表.csv")
+    first = 1 + len(required(yantai.catalog)) + 1
+    assert found(path, "yantai") == {(f"A{first}", "structure")}
+
+
+def test_every_layout_through_the_command_line_and_both_engines(tmp_path):
+    """check with pandera and with GX: the same findings on a compiled workbook."""
+    path = write(summary("yantai", defects=True), tmp_path / "汇总表-2023.xlsx")
+    documents = []
+    for engine in ("pandera", "gx"):
+        out = tmp_path / f"{engine}.json"
+        result = cli("check", path, "--catalog", "yantai", "--engine", engine, "--json", out)
+        assert result.returncode == 1, result.stderr
+        document = json.loads(out.read_text("utf-8"))
+        documents.append(
+            sorted((f["cell"], f["rule"]) for f in document["submissions"][0]["findings"])
+        )
+    assert documents[0] == documents[1] and len(documents[0]) == 5
+
+
+@pytest.mark.parametrize("cid", ["yantai", "liuzhou"])
+def test_the_summary_template_checks_clean_when_filled(tmp_path, cid):
+    from submissions.template import write_summary_template
+
+    catalog = load(cid).catalog
+    path = tmp_path / "汇总表.xlsx"
+    result = cli("template", "--catalog", cid, "--layout", "summary", "--year", "2025", "-o", path)
+    assert result.returncode == 0, result.stderr
+    sheet = openpyxl.load_workbook(path)["汇总表"]
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$3:$3"
+    assert [c.value for c in sheet[3]][3:-1] == list(catalog.reporting_units.all)
+    values = plausible_values(catalog, 2025)
+    filled = {
+        code: {unit: by_year[2025] for unit in catalog.reporting_units.all}
+        for code, by_year in values.items()
+        if 2025 in by_year
+    }
+    write_summary_template(path, catalog, 2025, filled)
+    assert found(path, cid) == set()
+
+
+def test_a_sheet_that_maps_to_no_layout_says_what_was_found(tmp_path, yantai):
+    rows = [["某某统计表"], ["序号", "项目名称", "单位", "本期数", "上期数"],
+            [1, "机构养老床位数", "个", 3000, 2900]]  # fmt: skip
+    path = write(rows, tmp_path / "芝罘区-2023.xlsx")
+    [result] = validate(read_submissions([path], yantai.catalog), yantai).results
+    [finding] = result.findings
+    assert (finding.rule, finding.sheet, finding.cell) == ("table.not_found", "汇总", "A2")
+    assert "第 2 行像表头" in finding.message and "D“本期数”" in finding.message
+    assert "汇总表（指标 × 各区县列" in finding.message  # and which layouts are read
+
+
+def test_a_summary_is_evaluated_and_batched_like_eleven_district_files(tmp_path, yantai):
+    """evaluate reads each district's column as that district's report; batch checks it."""
+    from expectations.evaluation import evaluate
+    from tests.conftest import run
+
+    catalog = yantai.catalog
+    units = list(catalog.reporting_units.required)
+    values = plausible_values(catalog, 2025)
+    rows = [["烟台市2025年“一老一小”指标汇总表"], ["序号", "指标", "单位", *units, "合计"]]
+    for number, indicator in enumerate(required(catalog), 1):
+        cells = [values[indicator.code][2025]] * len(units)
+        rows.append(
+            [number, indicator.name, indicator.unit or "", *cells, _total(indicator, cells)]
+        )
+    (tmp_path / "summary").mkdir()
+    path = write(rows, tmp_path / "summary" / "汇总表-2025.xlsx")
+    evaluation = evaluate(run([path], yantai), 2025)
+    assert evaluation.missing_districts == []
+    beds = next(i for i in evaluation.indicators if i.indicator.code == "institution_beds")
+    assert beds.reported == 11 and beds.klass != "unknown"
+    result = cli("batch", tmp_path / "summary", "--catalog", "yantai", "--force")
+    assert result.returncode == 0, result.stdout + result.stderr
