@@ -35,9 +35,9 @@ demo: $(STAMP)
 	    --json out/demo/liuzhou.json --html out/demo/liuzhou ; test $$? -le 1
 	$(PY) validate.py evaluate submissions/examples/yantai-2025 --catalog yantai \
 	    --json out/demo/yantai-evaluation.json --html out/demo/yantai-evaluation \
-	    --xlsx out/demo/yantai-evaluation.xlsx ; test $$? -le 1
+	    --xlsx out/demo/yantai-evaluation.xlsx --docx out/demo/yantai-evaluation.docx ; test $$? -le 1
 	@echo "结果：out/demo/（JSON、CSV、标注副本）；汇总页：out/demo/yantai/index.html、out/demo/liuzhou/index.html"
-	@echo "终期评估：out/demo/yantai-evaluation/evaluation.html、out/demo/yantai-evaluation.xlsx"
+	@echo "终期评估：out/demo/yantai-evaluation/evaluation.html、out/demo/yantai-evaluation.xlsx、out/demo/yantai-evaluation.docx（报告初稿）"
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
