@@ -371,3 +371,23 @@ def test_a_summary_is_evaluated_and_batched_like_eleven_district_files(tmp_path,
     assert beds.reported == 11 and beds.klass != "unknown"
     result = cli("batch", tmp_path / "summary", "--catalog", "yantai", "--force")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_service_takes_a_summary_from_a_reviewer_and_only_its_own_column_from_a_district(
+    tmp_path, service
+):
+    from fastapi.testclient import TestClient
+
+    from tests.conftest import post_file
+
+    app, _store, _names, tokens = service
+    payload = write(summary("yantai", defects=True), tmp_path / "汇总表-2023.xlsx").read_bytes()
+    client = TestClient(app)
+    city = post_file(client, "/api/submissions", tokens["rev"], payload, "汇总表-2023.xlsx")
+    assert city.status_code == 201, city.text
+    cells = {(f["cell"], f["rule"]) for f in city.json()["findings"]}
+    assert {("E5", "value.max"), ("F3", "value.number"), ("O2", "district.unknown")} <= cells
+    own = post_file(client, "/api/submissions", tokens["zf"], payload, "汇总表-2023.xlsx").json()
+    rules = [f["rule"] for f in own["findings"]]
+    assert own["district"] == "芝罘区" and "district.account" in rules
+    assert "indicator.duplicate" not in rules and "value.max" not in rules  # 福山区's, not read

@@ -207,9 +207,30 @@ def _as_district(upload: Upload, submission) -> None:
                     ),
                 )
             )
+        table = submission.table
+        others = (
+            []
+            if table.empty
+            else sorted({str(d) for d in table["district"].dropna().unique()} - {upload.district})
+        )
+        if others and not submission.district:  # a compiled workbook: several districts
+            named = "、".join(others[:5]) + (f"等 {len(others)} 个单位" if len(others) > 5 else "")
+            submission.findings.append(
+                READING_CODES["district.account"].finding(
+                    file=upload.key,
+                    value="、".join(others),
+                    expected=upload.district,
+                    message=(
+                        f"文件含有其他单位（{named}）的数据：只能上传本单位的填报表；"
+                        "其他单位的数值没有读取"
+                    ),
+                )
+            )
+            mine = table["district"].isna() | (table["district"] == upload.district)
+            submission.table = table = table[mine.to_numpy(bool)].reset_index(drop=True)
         submission.district = upload.district
-        if not submission.table.empty:
-            submission.table["district"] = upload.district
+        if not table.empty:
+            table["district"] = upload.district
 
 
 def _checked(upload: Upload, result: Result, values: list[dict]) -> Checked:

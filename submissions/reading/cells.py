@@ -703,8 +703,10 @@ def _settle_district_and_year(
     years = {y for y in sheet_year.values() if y}
     submission.district = districts.pop() if len(districts) == 1 else None
     submission.year = years.pop() if len(years) == 1 else None
-    if long_only or submission.district is None:
-        named = out.named_districts()
+    named = out.named_districts()
+    if len(named) > 1:  # a long file or a compiled sheet: its rows' districts, not one
+        submission.district = None
+    elif long_only or submission.district is None:
         if len(named) == 1:
             submission.district = catalog.district(next(iter(named))) or next(iter(named))
     districts_in_rows = out.sheets_with_districts()
