@@ -95,7 +95,7 @@ def main() -> int:
     html = [*batch, "--html", str(OUT / "html")]
     # the two runs alternate and the overhead is the median of the pairs' ratios: a drift of
     # the machine's speed between two separate medians moved it by ±5 points
-    pairs = [(timed(batch, repeat=1)[0], timed(html, repeat=1)[0]) for _ in range(3)]
+    pairs = [(timed(batch, repeat=1)[0], timed(html, repeat=1)[0]) for _ in range(5)]
     batch_s = statistics.median(b for b, _h in pairs)
     html_s = statistics.median(h for _b, h in pairs)
     rate = 1000 / batch_s

@@ -275,9 +275,17 @@ def judge(
     indicators = []
     for indicator in sorted(catalog.targeted, key=lambda i: not i.binding):  # binding first
         judged_year = min(indicator.plan_target.year, year)
+        # districts the catalog says the indicator does not apply to are not asked for it
+        skip = set(indicator.not_applicable)
         indicators.append(
             _evaluate_indicator(
-                indicator, judged_year, found, catalog, units, required_units, absent
+                indicator,
+                judged_year,
+                found,
+                catalog,
+                [u for u in units if u not in skip],
+                [u for u in required_units if u not in skip],
+                absent,
             )
         )
     return Evaluation(

@@ -142,6 +142,10 @@ class Indicator(Strict):
         default=None, description="各区县数值相加等于全市数值（数量、金额相加；比率不相加）"
     )
     required: bool = Field(default=True, description="区县必须填报；只在全市层面考核的指标为 false")
+    not_applicable: tuple[str, ...] = Field(
+        default=(),
+        description="这一指标不适用的报送单位（如城区没有乡镇）：它们不填、不算缺报，评估时不计",
+    )
     source: Source
     review: tuple[str, ...] = Field(
         default=(), description="起草时无法从原文确定、待人工确认的事项；确认后删去（lint 会列出）"
@@ -245,6 +249,13 @@ class Catalog(Strict):
         """A target's `units` names a count without a target; such a count serves a target."""
         by_code = {i.code: i for i in self.indicators}
         served = set()
+        reporting = set(self.reporting_units.all)
+        for ind in self.indicators:
+            strangers = [d for d in ind.not_applicable if d not in reporting]
+            if strangers:
+                raise ValueError(
+                    f"{ind.code} 的 not_applicable 里的“{'、'.join(strangers)}”不是报送单位"
+                )
         for ind in self.indicators:
             if ind.composition is None:
                 continue

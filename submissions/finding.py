@@ -40,6 +40,8 @@ CATEGORIES: dict[str, Category] = {
     "relation": Category("指标间关系", ERROR, True),
     # a changed past value may well be a correction: the reviewer asks, the file is not wrong
     "revision": Category("修订", WARNING, False),
+    # a cell marked not applicable with a reason: the reviewer confirms it
+    "applicability": Category("不适用", WARNING, False),
     "attribute": Category("指标属性", None, False),
     "direction": Category("变化方向", None, False),
     "target": Category("目标", None, False),

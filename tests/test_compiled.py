@@ -179,20 +179,56 @@ def _row_of(rows: list[list], name: str) -> int:
     return next(n for n, row in enumerate(rows, 1) if len(row) > 1 and row[1] == name)
 
 
-@pytest.mark.parametrize("suffix", FORMATS)
-def test_districts_as_columns_with_defects(tmp_path, suffix):
-    catalog = load("yantai").catalog
-    rows = summary("yantai", defects=True)
-    path = write(rows, tmp_path / f"汇总表{suffix}")
+def expected_in_summary(rows: list[list], cid: str) -> set[tuple]:
+    """What _spoil_summary broke, where: by the catalog's names, in either catalog."""
+    catalog = load(cid).catalog
+    codes = {i.code for i in catalog.indicators}
+
+    def name(codes_of_kind) -> str | None:
+        code = next((c for c in codes_of_kind if c in codes), None)
+        return catalog.indicator(code).name if code else None
+
     expected = {
-        (f"E{_row_of(rows, '护理型床位占比')}", "range"),  # 福山区 125%
-        (f"F{_row_of(rows, '机构养老床位数')}", "type"),  # 牟平区 待统计
-        (f"D{_row_of(rows, '普惠托位')}", "relation"),  # 芝罘区 普惠 > 托位总数
-        (f"{column(rows, '合计')}{_row_of(rows, '托位总数')}", "aggregate"),  # 合计 + 1000
-        (f"{column(rows, '东城区')}2", "structure"),  # not Yantai's
+        (f"E{_row_of(rows, name(PERCENT))}", "range"),  # the 2nd district: 125%
+        (f"F{_row_of(rows, name(COUNT))}", "type"),  # the 3rd: 待统计
+        (f"{column(rows, '合计')}{_row_of(rows, name(TOTALLED))}", "aggregate"),  # + 1000
+        (f"{column(rows, '东城区')}2", "structure"),  # not the catalog's
     }
-    assert found(path, "yantai") == expected
-    assert catalog.indicator("childcare_places").sums_across_districts
+    part = next((catalog.indicator(c) for c in PART if c in codes), None)
+    if part is not None and part.relations:  # Yantai: 普惠托位 ≤ 托位总数; Liuzhou has none
+        expected.add((f"D{_row_of(rows, part.name)}", "relation"))  # the 1st: 99999
+    return expected
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+@pytest.mark.parametrize("cid", ["yantai", "liuzhou"])
+def test_districts_as_columns_with_defects(tmp_path, cid, suffix):
+    rows = summary(cid, defects=True)
+    path = write(rows, tmp_path / f"汇总表{suffix}")
+    expected = expected_in_summary(rows, cid)
+    assert found(path, cid) == expected
+    if cid == "yantai":
+        assert ("D18", "relation") in expected
+
+
+def test_a_summary_saved_by_libreoffice_as_xls(tmp_path):
+    """The .xls a real spreadsheet program writes (not xlwt's): the same findings."""
+    from tests.conftest import needs_program
+
+    needs_program("libreoffice")
+    rows = summary("yantai", defects=True)
+    source = write(rows, tmp_path / "汇总表-2023.xlsx")
+    import subprocess
+
+    result = subprocess.run(
+        ["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+         "--convert-to", "xls", "--outdir", str(tmp_path / "xls"), str(source)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    converted = tmp_path / "xls" / "汇总表-2023.xls"
+    assert result.returncode == 0 and converted.exists(), result.stderr
+    assert converted.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # BIFF in OLE
+    assert found(converted, "yantai") == expected_in_summary(rows, "yantai")
 
 
 def test_the_unknown_district_names_the_nearest_and_is_not_read(tmp_path, yantai):
@@ -211,23 +247,26 @@ def test_the_unknown_district_names_the_nearest_and_is_not_read(tmp_path, yantai
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
-def test_districts_as_rows_with_defects(tmp_path, suffix):
-    rows = district_rows("yantai", defects=True)
-    path = write(rows, tmp_path / f"各区县{suffix}")
-    heading = rows[1]
-    names = [h.split("（")[0] for h in heading]
+@pytest.mark.parametrize("cid", ["yantai", "liuzhou"])
+def test_districts_as_rows_with_defects(tmp_path, cid, suffix):
     from openpyxl.utils import get_column_letter
 
-    def cell(name: str, row: int) -> str:
-        return f"{get_column_letter(names.index(name) + 1)}{row}"
+    catalog = load(cid).catalog
+    codes = [i.code for i in required(catalog)]
+    rows = district_rows(cid, defects=True)
+    path = write(rows, tmp_path / f"各区县{suffix}")
+
+    def cell(kind, row: int) -> str:
+        code = next(c for c in kind if c in codes)
+        return f"{get_column_letter(codes.index(code) + 2)}{row}"
 
     expected = {
-        (cell("护理型床位占比", 4), "range"),  # 福山区
-        (cell("机构养老床位数", 5), "type"),  # 牟平区
+        (cell(PERCENT, 4), "range"),  # the 2nd district: 125%
+        (cell(COUNT, 5), "type"),  # the 3rd: 待统计
         ("A6", "structure"),  # 东城区
-        (cell("托位总数", len(rows)), "aggregate"),  # 合计
+        (cell(TOTALLED, len(rows)), "aggregate"),  # 合计 + 1000
     }
-    assert found(path, "yantai") == expected
+    assert found(path, cid) == expected
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
@@ -391,3 +430,57 @@ def test_the_service_takes_a_summary_from_a_reviewer_and_only_its_own_column_fro
     rules = [f["rule"] for f in own["findings"]]
     assert own["district"] == "芝罘区" and "district.account" in rules
     assert "indicator.duplicate" not in rules and "value.max" not in rules  # 福山区's, not read
+
+
+def test_not_applicable_with_a_reason_is_a_warning_without_one_an_error(tmp_path, yantai):
+    """An urban district writes "—" in a township indicator and "本区无乡镇" in 备注: one
+    warning for the row (the reviewer confirms); "/" with no reason stays 未填."""
+    from tests.conftest import cell_of, district_file
+
+    code = "township_center_coverage"
+    cells = [cell_of(yantai.catalog, YEAR, code, y) for y in (2022, YEAR)]
+    explained = district_file(
+        tmp_path, yantai, changes=dict.fromkeys(cells, "—"), notes={code: "本区无乡镇"}
+    )
+    assert found(explained, "yantai") == {(cells[0], "applicability")}
+    bare = district_file(tmp_path, yantai, changes={cells[1]: "/"}, name="bare.xlsx")
+    assert found(bare, "yantai") == {(cells[1], "missing")}
+    for engine in ("pandera", "gx"):
+        result = cli("check", explained, "--catalog", "yantai", "--engine", engine, "--json", "-")
+        document = json.loads(result.stdout)
+        [finding] = document["submissions"][0]["findings"]
+        assert (finding["cell"], finding["severity"]) == (cells[0], "warning"), engine
+
+
+def test_a_catalog_says_where_an_indicator_does_not_apply(tmp_path, yantai):
+    """Declared per indicator: the district leaves it blank or leaves the row out, and is not
+    counted for it in the evaluation."""
+    import yaml
+
+    from expectations.evaluation import evaluate
+    from tests.conftest import cell_of, district_file, run
+
+    data = yantai.catalog.model_dump(mode="json")
+    data["id"] = "yantai_urban"
+    for indicator in data["indicators"]:
+        if indicator["code"] == "township_center_coverage":
+            indicator["not_applicable"] = ["芝罘区", "莱山区"]
+    path = tmp_path / "yantai_urban.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    loaded = load(str(path))
+    cells = [cell_of(loaded.catalog, YEAR, "township_center_coverage", y) for y in (2022, YEAR)]
+    blank = district_file(tmp_path, loaded, changes=dict.fromkeys(cells, None))
+    assert found(blank, str(path)) == set()
+    assert found(blank, "yantai") == {(cell, "missing") for cell in cells}  # where it applies
+    evaluation = evaluate(run([blank], loaded), YEAR)
+    township = next(
+        i for i in evaluation.indicators if i.indicator.code == "township_center_coverage"
+    )
+    assert "芝罘区" not in [s.district for s in township.districts]
+    assert township.required == len(loaded.catalog.reporting_units.required) - 2
+    wrong = dict(data, id="wrong")
+    wrong["indicators"] = [dict(i) for i in data["indicators"]]
+    wrong["indicators"][0]["not_applicable"] = ["东城区"]
+    bad = tmp_path / "wrong.yaml"
+    bad.write_text(yaml.safe_dump(wrong, allow_unicode=True, sort_keys=False), "utf-8")
+    assert "不是报送单位" in cli("catalog", "lint", bad).stdout

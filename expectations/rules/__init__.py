@@ -1,6 +1,7 @@
 """Rules, one module per kind, registered in one explicit table."""
 
 from expectations.rules import (
+    applicability,
     attribute,
     bounds,
     completeness,
@@ -26,6 +27,7 @@ ROW_RULES: dict[str, Rule] = {
     rule.code: rule
     for rule in (
         required.RULE,
+        applicability.RULE,
         number.RULE,
         integer.RULE,
         bounds.NEGATIVE,

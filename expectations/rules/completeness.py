@@ -28,6 +28,8 @@ def _run(t, catalog, submissions) -> list:
         where = f"{district}的" if district else ""
         for slot in np.flatnonzero(~present[incomplete]).tolist():
             ind = required[slot]
+            if district in ind.not_applicable:
+                continue  # the catalog says it does not apply here
             findings.append(
                 Finding(
                     rule="indicator.missing",

@@ -3,7 +3,8 @@
 from expectations.rules.base import Expect, Rule, held, quoted
 
 
-def _expects(catalog) -> list[Expect]:
+def required_rows(catalog) -> list[tuple[str, int | None]]:
+    """The conditions picking the value cells that must be filled, with their target year."""
     # A target cell is required only for the year the plan sets the indicator a target
     # (Indicator.sets_target_for, as the template asks): a 2025 column is left blank for an
     # indicator whose plan target was a 2022 milestone. A column headed 目标 with no year
@@ -12,7 +13,7 @@ def _expects(catalog) -> list[Expect]:
     for ind in catalog.indicators:
         if ind.required:
             by_year.setdefault(ind.target.year if ind.target else None, []).append(ind.code)
-    expects = []
+    conditions = []
     for year, codes in by_year.items():
         rows = 'role in ["baseline", "actual"]'
         if year is not None:
@@ -20,14 +21,38 @@ def _expects(catalog) -> list[Expect]:
                 f' or (role == "target" and (year == {year} or '
                 '(header_marker == "target" and year.isna())))'
             )
-        expects.append(
-            Expect(
-                "empty", "in_set", f"indicator in {quoted(codes)} and ({rows})",
-                value_set=(False,),
-                note=f"必填数值格不能为空（目标年 {year}）" if year else "必填数值格不能为空",
-            )
-        )  # fmt: skip
-    return expects
+        conditions.append((f"indicator in {quoted(codes)} and ({rows})", year))
+    return conditions
+
+
+# A no-value mark ("—", "/", "无") with a reason in 备注: value.not_applicable asks the reviewer.
+# Written over the tidy table's own columns, so that the exported suite and schema run on it.
+EXPLAINED_MARK = 'empty and raw.notna() and raw != "" and note.notna()'
+
+
+def not_applicable(catalog) -> str:
+    """The condition of a cell that needs no value: an explained mark, or a district the
+    catalog says the indicator does not apply to."""
+    parts = [f"not ({EXPLAINED_MARK})"]
+    for ind in catalog.indicators:
+        if ind.not_applicable:
+            districts = quoted(list(ind.not_applicable))
+            parts.append(f'not (indicator == "{ind.code}" and district in {districts})')
+    return " and ".join(parts)
+
+
+def _expects(catalog) -> list[Expect]:
+    applies = not_applicable(catalog)
+    return [
+        Expect(
+            "empty",
+            "in_set",
+            f"{where} and {applies}",
+            value_set=(False,),
+            note=f"必填数值格不能为空（目标年 {year}）" if year else "必填数值格不能为空",
+        )
+        for where, year in required_rows(catalog)
+    ]
 
 
 def _describe(row, extra: dict) -> tuple[str, str]:
