@@ -484,3 +484,13 @@ def test_a_catalog_says_where_an_indicator_does_not_apply(tmp_path, yantai):
     bad = tmp_path / "wrong.yaml"
     bad.write_text(yaml.safe_dump(wrong, allow_unicode=True, sort_keys=False), "utf-8")
     assert "不是报送单位" in cli("catalog", "lint", bad).stdout
+
+
+def test_other_headings_of_a_summary_are_not_taken_for_districts(tmp_path, yantai):
+    """平均, 本期数, 排名: headings of no district, not read and not reported as districts."""
+    rows = summary("yantai")
+    for heading in ("平均", "排名"):
+        rows[1].append(heading)
+        for row in rows[2:]:
+            row.append(1)
+    assert found(write(rows, tmp_path / "汇总表-2023.xlsx"), "yantai") == set()

@@ -59,16 +59,22 @@ def exact_district(catalog: Catalog, value: object) -> str | None:
     return text if text in catalog.reporting_units.all else None
 
 
-def nearest_district(catalog: Catalog, text: str) -> str | None:
-    """The catalog's district a name most likely means: the same stem with another suffix
-    (蓬莱市 → 蓬莱区 after a change of status, 芝罘 → 芝罘区), else the closest spelling."""
+def same_stem(catalog: Catalog, text: str) -> str | None:
+    """The catalog's district with this name's stem under another suffix (蓬莱市 → 蓬莱区 after
+    a change of status, 芝罘 → 芝罘区)."""
     stem = text.rstrip("区县市旗州")
-    units = list(catalog.reporting_units.all)
-    for unit in units:
+    for unit in catalog.reporting_units.all:
         if len(stem) >= 2 and unit.rstrip("区县市旗州") == stem:
             return unit
-    close = difflib.get_close_matches(text, units, n=1, cutoff=0.4)
-    return close[0] if close else None
+    return None
+
+
+def nearest_district(catalog: Catalog, text: str) -> str | None:
+    """The catalog's district a name most likely means: the same stem, else the closest
+    spelling (a suggestion only: sharing one character of two is not enough)."""
+    units = list(catalog.reporting_units.all)
+    close = difflib.get_close_matches(text, units, n=1, cutoff=0.6)
+    return same_stem(catalog, text) or (close[0] if close else None)
 
 
 def _year_and_marker(value: object) -> tuple[int | None, str | None]:
@@ -146,10 +152,10 @@ def _summary(rows, index: int, cells: list, catalog: Catalog) -> Compiled | None
             continue
         elif (
             col > name
-            and (PLACE_RE.match(text) or len(text) <= 6)
+            and (PLACE_RE.match(text) or same_stem(catalog, text))
             and not _year_and_marker(text)[0]
         ):
-            found.unknown.append((index, col, text))
+            found.unknown.append((index, col, text))  # a name the catalog does not have
     years_row = _years_row(rows, index, cells, districts, found)
     if years_row is None:
         for col, unit in districts.items():
@@ -346,7 +352,7 @@ def _keyed_row(
             if _is_total(text):
                 for col, code in compiled.indicators.items():
                     totals.append((index, col, code, _value(cells, col), None))
-            elif PLACE_RE.match(text) or nearest_district(catalog, text):
+            elif PLACE_RE.match(text) or same_stem(catalog, text):
                 findings.append(unknown_district(sheet.name, index, compiled.key, text, catalog))
             return
     else:
