@@ -494,3 +494,11 @@ def test_other_headings_of_a_summary_are_not_taken_for_districts(tmp_path, yanta
         for row in rows[2:]:
             row.append(1)
     assert found(write(rows, tmp_path / "汇总表-2023.xlsx"), "yantai") == set()
+
+
+def test_one_districts_years_take_the_district_from_the_title(tmp_path, yantai):
+    rows = year_rows("yantai")
+    del rows[1]  # no 填报单位 line: the title "芝罘区“一老一小”指标（2023年填报）" says it
+    path = write(rows, tmp_path / "各年.xlsx")
+    [result] = validate(read_submissions([path], yantai.catalog), yantai).results
+    assert result.submission.district == "芝罘区" and result.findings == []

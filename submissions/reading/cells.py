@@ -410,7 +410,9 @@ def _read_sheet(
         if compiled is not None:
             first = min(compiled.header_rows)
             fields, free_text = header_fields(head, first)
-            fact = _facts_from_header(fields, free_text, catalog, sheet.name, compiled=True)
+            # a sheet of several districts names none in its title; one district's years do
+            several = compiled.kind != "year_rows"
+            fact = _facts_from_header(fields, free_text, catalog, sheet.name, compiled=several)
             facts[sheet.name] = fact
             read_compiled(sheet, _all_rows(sheet, head), compiled, catalog, out, findings)
             return compiled.layout, True
