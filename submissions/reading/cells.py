@@ -24,6 +24,7 @@ from submissions.reading.layout import (
     YEAR_LABELS,
     YEAR_RE,
     Columns,
+    cell_at,
     cell_text,
     classify_header,
     could_be_header,
@@ -32,7 +33,7 @@ from submissions.reading.layout import (
     header_fields,
     is_note_row,
     match_indicator,
-    unit_from_label,
+    row_heading,
 )
 from submissions.reading.limits import Limits
 from submissions.reading.opening import Opened, OpenedFile, Readahead, Sheet, digest_of
@@ -70,6 +71,29 @@ class Collected:
     file: list = field(default_factory=list)
     reporting_year: list = field(default_factory=list)
     chunks: list[dict] = field(default_factory=list)
+
+    def add(
+        self, sheet: str, row: int, col: int, label: str, label_col: int | None,
+        indicator: str | None, district: str | None, year: int | None, marker: str | None,
+        raw: object, unit: str | None, unit_col: int | None, attribute: str | None = None,
+        attribute_col: int | None = None, note: str | None = None,
+    ) -> None:  # fmt: skip
+        """One value cell of a sheet read row by row (wide, compiled)."""
+        self.sheet.append(sheet)
+        self.row.append(row)
+        self.col.append(col)
+        self.label.append(label)
+        self.label_col.append(label_col)
+        self.indicator.append(indicator)
+        self.district.append(district)
+        self.year.append(year)
+        self.marker.append(marker)
+        self.raw.append(raw)
+        self.unit_written.append(unit)
+        self.unit_col.append(unit_col)
+        self.attribute_written.append(attribute)
+        self.attribute_col.append(attribute_col)
+        self.note.append(note)
 
     def extend(self, other: Collected) -> None:
         for name, values in vars(other).items():
@@ -439,13 +463,6 @@ def _all_rows(sheet: Sheet, head: list[list]):
         index += 1
 
 
-def _get(cells: list, col: int | None):
-    if col is None or col >= len(cells):
-        return None
-    value = cells[col]
-    return None if value == "" else value
-
-
 def _read_wide(sheet: Sheet, head, columns: Columns, catalog: Catalog, out: Collected) -> None:
     for index, cells in _all_rows(sheet, head):
         if index <= columns.header_row or not cells:
@@ -456,37 +473,19 @@ def _read_wide(sheet: Sheet, head, columns: Columns, catalog: Catalog, out: Coll
         if again is not None and again.layout == "wide":
             columns = again  # a second table (e.g. 托育 below 养老) with its own header
             continue
-        label = cell_text(_get(cells, columns.name)).strip()
-        values = {col: _get(cells, col) for col in columns.years}
-        if not label and all(v is None for v in values.values()):
+        values = {col: cell_at(cells, col) for col in columns.years}
+        heading = row_heading(cells, columns.name, columns.unit, values, catalog)
+        if heading is None:
             continue
-        indicator = match_indicator(catalog, label) if label else None
-        if indicator is None and all(v is None for v in values.values()):
-            continue  # a section title such as "托育服务发展指标表"
-        unit_written = cell_text(_get(cells, columns.unit)).strip() or None
-        unit_col = columns.unit if unit_written else None
-        if unit_written is None and (suffix := unit_from_label(label)):
-            unit_written, unit_col = suffix, columns.name
-        attribute = cell_text(_get(cells, columns.attribute)).strip() or None
-        note = cell_text(_get(cells, columns.note)).strip() or None
-        row_district = cell_text(_get(cells, columns.district)).strip() or None
+        label, indicator, unit_written, unit_col = heading
+        attribute = cell_text(cell_at(cells, columns.attribute)).strip() or None
+        note = cell_text(cell_at(cells, columns.note)).strip() or None
+        row_district = cell_text(cell_at(cells, columns.district)).strip() or None
         code = indicator.code if indicator else None
         for col, (year, marker) in columns.years.items():
-            out.sheet.append(sheet.name)
-            out.row.append(index)
-            out.col.append(col)
-            out.label.append(label)
-            out.label_col.append(columns.name)
-            out.indicator.append(code)
-            out.district.append(row_district)
-            out.year.append(year)
-            out.marker.append(marker)
-            out.raw.append(values[col])
-            out.unit_written.append(unit_written)
-            out.unit_col.append(unit_col)
-            out.attribute_written.append(attribute)
-            out.attribute_col.append(columns.attribute if attribute else None)
-            out.note.append(note)
+            out.add(sheet.name, index, col, label, columns.name, code, row_district, year,
+                    marker, values[col], unit_written, unit_col, attribute,
+                    columns.attribute if attribute else None, note)  # fmt: skip
 
 
 @contextmanager

@@ -14,8 +14,11 @@ from submissions.reading.layout import (
     BASELINE_MARKERS,
     TARGET_MARKERS,
     YEAR_RE,
+    cell_at,
     cell_text,
     match_indicator,
+    row_heading,
+    unit_from_label,
 )
 
 TOTAL_WORDS = ("合计", "全市", "总计", "全市合计", "小计", "全省", "合 计")
@@ -285,63 +288,27 @@ def read_compiled(sheet, rows, compiled: Compiled, catalog: Catalog, out, findin
     findings.extend(_total_findings(sheet.name, totals, catalog))
 
 
-def _value(cells: list, col: int | None):
-    if col is None or col >= len(cells):
-        return None
-    value = cells[col]
-    return None if value == "" else value
-
-
-def _append(out, sheet, row, col, label, label_col, code, district, year, marker, raw, unit,
-            unit_col, note) -> None:  # fmt: skip
-    out.sheet.append(sheet)
-    out.row.append(row)
-    out.col.append(col)
-    out.label.append(label)
-    out.label_col.append(label_col)
-    out.indicator.append(code)
-    out.district.append(district)
-    out.year.append(year)
-    out.marker.append(marker)
-    out.raw.append(raw)
-    out.unit_written.append(unit)
-    out.unit_col.append(unit_col)
-    out.attribute_written.append(None)
-    out.attribute_col.append(None)
-    out.note.append(note)
-
-
 def _summary_row(sheet, index, cells, compiled: Compiled, catalog, out, totals) -> None:
-    from submissions.reading.layout import unit_from_label
-
-    label = cell_text(_value(cells, compiled.name)).strip()
-    values = {col: _value(cells, col) for col in compiled.columns}
-    if not label and all(v is None for v in values.values()):
+    values = {col: cell_at(cells, col) for col in compiled.columns}
+    heading = row_heading(cells, compiled.name, compiled.unit, values, catalog)
+    if heading is None:
         return
-    indicator = match_indicator(catalog, label) if label else None
-    if indicator is None and all(v is None for v in values.values()):
-        return  # a section title
-    unit = cell_text(_value(cells, compiled.unit)).strip() or None
-    unit_col = compiled.unit if unit else None
-    if unit is None and (suffix := unit_from_label(label)):
-        unit, unit_col = suffix, compiled.name
-    note = cell_text(_value(cells, compiled.note)).strip() or None
+    label, indicator, unit, unit_col = heading
+    note = cell_text(cell_at(cells, compiled.note)).strip() or None
     code = indicator.code if indicator else None
     for col, (district, year, marker) in compiled.columns.items():
-        _append(out, sheet.name, index, col, label, compiled.name, code, district, year, marker,
-                values[col], unit, unit_col, note)  # fmt: skip
+        out.add(sheet.name, index, col, label, compiled.name, code, district, year, marker,
+                values[col], unit, unit_col, note=note)  # fmt: skip
     for col, year in compiled.totals.items():
         parts = [values[c] for c, (_d, y, m) in compiled.columns.items() if y == year and not m]
-        totals.append((index, col, code, _value(cells, col), parts))
+        totals.append((index, col, code, cell_at(cells, col), parts))
 
 
 def _keyed_row(
     sheet, index, cells, compiled: Compiled, catalog, out, totals, findings, by_column
 ) -> None:
     """A row of a sheet with indicators as columns: named by its district or its year."""
-    from submissions.reading.layout import unit_from_label
-
-    key = _value(cells, compiled.key)
+    key = cell_at(cells, compiled.key)
     text = fold_text(cell_text(key))
     if not text:
         return
@@ -351,7 +318,7 @@ def _keyed_row(
         if district is None:
             if _is_total(text):
                 for col, code in compiled.indicators.items():
-                    totals.append((index, col, code, _value(cells, col), None))
+                    totals.append((index, col, code, cell_at(cells, col), None))
             elif PLACE_RE.match(text) or same_stem(catalog, text):
                 findings.append(unknown_district(sheet.name, index, compiled.key, text, catalog))
             return
@@ -362,9 +329,9 @@ def _keyed_row(
     for col, code in compiled.indicators.items():
         label = compiled.labels.get(col, "")
         unit = unit_from_label(label)
-        _append(out, sheet.name, index, col, catalog.indicator(code).name, None, code, district,
-                year, marker, _value(cells, col), unit, None, None)  # fmt: skip
-        by_column.setdefault(col, []).append(_value(cells, col))
+        out.add(sheet.name, index, col, catalog.indicator(code).name, None, code, district,
+                year, marker, cell_at(cells, col), unit, None)  # fmt: skip
+        by_column.setdefault(col, []).append(cell_at(cells, col))
 
 
 def _number(raw) -> float | None:

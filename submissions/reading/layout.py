@@ -78,6 +78,32 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def cell_at(cells: list, col: int | None):
+    """The value in a column of a row as read (None for a blank or a column the row lacks)."""
+    if col is None or col >= len(cells):
+        return None
+    value = cells[col]
+    return None if value == "" else value
+
+
+def row_heading(cells: list, name_col: int | None, unit_col: int | None, values: dict, catalog):
+    """A data row's indicator label, the indicator it names, and its written unit with the
+    column holding it (the unit column, else a suffix of the label: "床位数（张）"); None for
+    a blank row or a section title ("托育服务发展指标表") with no values."""
+    label = cell_text(cell_at(cells, name_col)).strip()
+    blank = all(v is None for v in values.values())
+    if not label and blank:
+        return None
+    indicator = match_indicator(catalog, label) if label else None
+    if indicator is None and blank:
+        return None
+    unit = cell_text(cell_at(cells, unit_col)).strip() or None
+    written_in = unit_col if unit else None
+    if unit is None and (suffix := unit_from_label(label)):
+        unit, written_in = suffix, name_col
+    return label, indicator, unit, written_in
+
+
 def text_or_none(value: object) -> str | None:
     """pandas 3 keeps missing text as NaN: anything but a non-empty string counts as absent."""
     return value if isinstance(value, str) and value else None
