@@ -14,12 +14,13 @@ from submissions import SEVERITY_LABELS
 from submissions.finding import SEVERITY_RANK
 from submissions.output import replaced_path
 from submissions.paper import (
+    LINE_HEIGHT,
     PORTRAIT_COLUMNS,
     PrintedTable,
-    display_width,
     has_own_printing,
     set_up_printing,
     used_extent,
+    wrapped_lines,
     write_wrapped,
 )
 from submissions.reading.isolation import Failure, Job, Pool, shared_pool
@@ -253,8 +254,8 @@ def _wrap_notes(sheet, table: PrintedTable) -> None:
         if not cell.value.strip():
             continue
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        needed = 15 * max(1, -(-display_width(cell.value) // int(width * 1.1)))
-        current = sheet.row_dimensions[row].height or 15
+        needed = LINE_HEIGHT * wrapped_lines(cell.value, width)
+        current = sheet.row_dimensions[row].height or LINE_HEIGHT
         sheet.row_dimensions[row].height = max(current, needed)
 
 
@@ -349,8 +350,8 @@ def _findings_sheet(workbook, findings: list) -> None:
             cell = sheet.cell(row, column)
             cell.alignment = wrapped
             if isinstance(cell.value, str):
-                lines = max(lines, -(-display_width(cell.value) // int(width * 1.1)))
-        sheet.row_dimensions[row].height = 15 * lines
+                lines = max(lines, wrapped_lines(cell.value, width))
+        sheet.row_dimensions[row].height = LINE_HEIGHT * lines
         sheet.cell(row, severity_column).fill = PatternFill(
             "solid", fgColor=FILLS[finding.severity]
         )

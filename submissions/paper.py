@@ -54,9 +54,18 @@ def set_up_printing(sheet, table: PrintedTable) -> None:
     sheet.evenFooter.center.text = FOOTER
 
 
+LINE_HEIGHT = 15  # points: one line of the default font
+
+
 def display_width(text: str) -> int:
     """Columns a text takes in a spreadsheet's width units: a Chinese character two, others one."""
     return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines a text takes wrapped in a column `width` units wide (as LibreOffice lays
+    it out: about a tenth more fits than the width says)."""
+    return max(1, -(-display_width(text) // int(width * 1.1)))
 
 
 def write_wrapped(sheet, lines: list[str], width: int, column: int = 1) -> None:
@@ -70,8 +79,7 @@ def write_wrapped(sheet, lines: list[str], width: int, column: int = 1) -> None:
     sheet.column_dimensions[get_column_letter(column)].width = width
     for row, text in enumerate(lines, 1):
         sheet.cell(row, column, text).alignment = wrapped
-        lines_needed = max(1, -(-display_width(text) // int(width * 1.1)))
-        sheet.row_dimensions[row].height = 15 * lines_needed
+        sheet.row_dimensions[row].height = LINE_HEIGHT * wrapped_lines(text, width)
 
 
 def has_own_printing(sheet) -> bool:

@@ -86,7 +86,7 @@ def write_template(
     """Write the workbook; `values` (code → year → cell) fills it, as a district would."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
     values = values or {}
@@ -97,22 +97,13 @@ def write_template(
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
-    sheet.cell(1, 1, f"{catalog.jurisdiction}“一老一小”指标填报表")
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
-    sheet.cell(1, 1).font = Font(size=14, bold=True)
-    sheet.cell(1, 1).alignment = Alignment(horizontal="center")
+    header_row = FIRST_DATA_ROW - 1
+    border = _title_and_header(
+        sheet, f"{catalog.jurisdiction}“一老一小”指标填报表", headers, header_row
+    )
     sheet.cell(2, 1, f"填报单位：{district}")
     sheet.cell(2, 4, f"填报年度：{year}")
     not_asked = PatternFill("solid", fgColor=NOT_ASKED_COLOR)
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    header_row = FIRST_DATA_ROW - 1
-    for col, text in enumerate(headers, 1):
-        cell = sheet.cell(header_row, col, text)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.border = border
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
 
     required, optional = ordered_indicators(catalog)
     row = FIRST_DATA_ROW
@@ -159,6 +150,28 @@ def write_template(
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path
+
+
+def _title_and_header(
+    sheet, title: str, headers: list[str], header_row: int, vertical: str | None = None
+):
+    """A template's title across its columns and its header row, as every template has them;
+    the thin border its value cells take."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    sheet.cell(1, 1, title)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    sheet.cell(1, 1).font = Font(size=14, bold=True)
+    sheet.cell(1, 1).alignment = Alignment(horizontal="center")
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for col, text in enumerate(headers, 1):
+        cell = sheet.cell(header_row, col, text)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.border = border
+        cell.alignment = Alignment(horizontal="center", vertical=vertical, wrap_text=True)
+    return border
 
 
 def _letter(col: int) -> str:
@@ -280,7 +293,7 @@ def write_summary_template(
     figures by phone or e-mail and types them in itself. `values`: code → district → cell."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import PatternFill
 
     values = values or {}
     units = list(catalog.reporting_units.all)
@@ -289,20 +302,10 @@ def write_summary_template(
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SUMMARY_SHEET
-    sheet.cell(1, 1, f"{catalog.jurisdiction}{year}年“一老一小”指标汇总表")
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
-    sheet.cell(1, 1).font = Font(size=14, bold=True)
-    sheet.cell(1, 1).alignment = Alignment(horizontal="center")
-    sheet.cell(2, 1, f"填报年度：{year}")
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
     header_row = 3
-    for col, text in enumerate(headers, 1):
-        cell = sheet.cell(header_row, col, text)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.border = border
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    title = f"{catalog.jurisdiction}{year}年“一老一小”指标汇总表"
+    border = _title_and_header(sheet, title, headers, header_row, vertical="center")
+    sheet.cell(2, 1, f"填报年度：{year}")
     required, _optional = ordered_indicators(catalog)
     validations: dict = {}
     row = header_row
