@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from expectations.rules.base import COMPARATORS
 from indicators import format_number
 
 # Progress within this many points of the elapsed share of the plan period (时序进度) is 基本符合
@@ -50,20 +51,9 @@ class Goal:
     unit: str = ""
 
     def met_by(self, value: float) -> bool:
-        c, t = self.comparator, self.value
-        if c == "≥":
-            return value >= t - 1e-9
-        if c == ">":
-            return value > t
-        if c == "≤":
-            return value <= t + 1e-9
-        if c == "<":
-            return value < t
-        if c == "≈":
-            return abs(value - t) <= self.tolerance + 1e-9
-        if c == "range":
-            return t - 1e-9 <= value <= (self.high if self.high is not None else t) + 1e-9
-        return abs(value - t) <= 1e-9
+        compare = COMPARATORS.get(self.comparator, COMPARATORS["="])
+        high = self.high if self.high is not None else self.value
+        return bool(compare(value, self.value, high, self.tolerance))
 
     def aim(self) -> float:
         """The level progress is measured towards: the target, or a range's nearer end."""

@@ -219,18 +219,27 @@ def district_target_text(row) -> str:
     )
 
 
+# What each target comparator asks, for one value or a Series of them alike (the target rules
+# and the evaluation's classes both read it): (value, target, high, tolerance) → met.
+COMPARATORS: dict[str, Callable] = {
+    "≥": lambda value, target, high, tolerance: value >= target - 1e-9,
+    ">": lambda value, target, high, tolerance: value > target,
+    "≤": lambda value, target, high, tolerance: value <= target + 1e-9,
+    "<": lambda value, target, high, tolerance: value < target,
+    "≈": lambda value, target, high, tolerance: abs(value - target) <= tolerance + 1e-9,
+    "=": lambda value, target, high, tolerance: abs(value - target) <= 1e-9,
+    "range": lambda value, target, high, tolerance: (
+        (value >= target - 1e-9) & (value <= high + 1e-9)
+    ),
+}
+
+
 def meets(value: pd.Series, comparator: pd.Series, target: pd.Series, high: pd.Series,
           tolerance: pd.Series) -> pd.Series:  # fmt: skip
     """Whether each value satisfies its target's comparator (≥ > ≤ < ≈ range =)."""
     result = pd.Series(True, index=value.index)
     checks = {
-        "≥": value >= target - 1e-9,
-        ">": value > target,
-        "≤": value <= target + 1e-9,
-        "<": value < target,
-        "≈": (value - target).abs() <= tolerance + 1e-9,
-        "=": (value - target).abs() <= 1e-9,
-        "range": (value >= target - 1e-9) & (value <= high + 1e-9),
+        symbol: compare(value, target, high, tolerance) for symbol, compare in COMPARATORS.items()
     }
     for symbol, ok in checks.items():
         chosen = comparator == symbol
