@@ -169,30 +169,28 @@ def html_named_xls(folder: Path, loaded) -> Path:
     return _write(folder, f"{DISTRICT}-{YEAR}-网页.xls", page.encode())
 
 
-def encrypted(folder: Path, loaded) -> Path:
+def _encrypted_xlsx(folder: Path, loaded, password: str, name: str) -> Path:
     from msoffcrypto.format.ooxml import OOXMLFile
 
     plain = district_workbook(folder, loaded, "plain.xlsx")
     out = io.BytesIO()
     with plain.open("rb") as source:
-        OOXMLFile(source).encrypt("打开密码123", out)
+        OOXMLFile(source).encrypt(password, out)
     plain.unlink()
-    return _write(folder, f"{DISTRICT}-{YEAR}-加密.xlsx", out.getvalue())
+    return _write(folder, f"{DISTRICT}-{YEAR}-{name}.xlsx", out.getvalue())
+
+
+def encrypted(folder: Path, loaded) -> Path:
+    return _encrypted_xlsx(folder, loaded, "打开密码123", "加密")
 
 
 def encrypted_with_default_password(folder: Path, loaded) -> Path:
     """An .xlsx encrypted with Excel's built-in password: Excel and WPS open it unasked."""
-    from msoffcrypto.format.ooxml import OOXMLFile
-
-    plain = district_workbook(folder, loaded, "plain.xlsx")
-    out = io.BytesIO()
-    with plain.open("rb") as source:
-        OOXMLFile(source).encrypt("VelvetSweatshop", out)
-    plain.unlink()
-    return _write(folder, f"{DISTRICT}-{YEAR}-默认密码.xlsx", out.getvalue())
+    return _encrypted_xlsx(folder, loaded, "VelvetSweatshop", "默认密码")
 
 
 def xls_rows(folder: Path, loaded) -> list:
+    """The district template's first sheet as calamine reads it: rows to write elsewhere."""
     import python_calamine
 
     plain = district_workbook(folder, loaded, "plain.xlsx")
@@ -286,11 +284,7 @@ def xls_with_password(folder: Path, loaded) -> Path:
 
 def unicode_text(folder: Path, loaded) -> Path:
     """Excel's and WPS's "Unicode 文本" export: UTF-16 LE with BOM, tab-separated, CRLF."""
-    import python_calamine
-
-    plain = district_workbook(folder, loaded, "plain.xlsx")
-    rows = python_calamine.CalamineWorkbook.from_path(plain).get_sheet_by_index(0).to_python()
-    plain.unlink()
+    rows = xls_rows(folder, loaded)
 
     def text(value) -> str:
         if isinstance(value, float) and value.is_integer():
@@ -328,12 +322,9 @@ def error_values(folder: Path, loaded) -> Path:
 
 def error_values_xls(folder: Path, loaded) -> Path:
     """The same in an .xls (BIFF error records: calamine reads them as blank)."""
-    import python_calamine
     import xlwt
 
-    plain = district_workbook(folder, loaded, "plain.xlsx")
-    rows = python_calamine.CalamineWorkbook.from_path(plain).get_sheet_by_index(0).to_python()
-    plain.unlink()
+    rows = xls_rows(folder, loaded)
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet("指标填报")
     errors = dict(zip(value_cells(loaded), (7, 42), strict=True))  # #DIV/0!, #N/A
