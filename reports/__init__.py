@@ -5,6 +5,8 @@ service (service/).
 The names here are imported on first use: `validate.py check` starts its reading child
 before pandas is imported, and these writers import it."""
 
+from submissions.lazy import lazy_attributes
+
 _NAMES = {
     "document": "reports.json_report",
     "submission_document": "reports.json_report",
@@ -14,12 +16,6 @@ _NAMES = {
 }
 
 
-def __getattr__(name: str):
-    if name in _NAMES:
-        import importlib
-
-        return getattr(importlib.import_module(_NAMES[name]), name)
-    raise AttributeError(f"module 'reports' has no attribute {name!r}")
-
+__getattr__ = lazy_attributes(__name__, _NAMES)
 
 __all__ = sorted(_NAMES)

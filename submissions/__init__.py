@@ -14,17 +14,11 @@ from submissions.finding import (
     a1,
     severity_for,
 )
+from submissions.lazy import lazy_attributes
 
 # Reading pulls in pandas: these are imported on first use (see submissions.reading).
 _READING_NAMES = {"TIDY_COLUMNS", "Submission", "read_submission", "read_submissions"}
-
-
-def __getattr__(name: str):
-    if name in _READING_NAMES:
-        from submissions import reading
-
-        return getattr(reading, name)
-    raise AttributeError(f"module 'submissions' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, dict.fromkeys(_READING_NAMES, "submissions.reading"))
 
 
 __all__ = [

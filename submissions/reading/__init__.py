@@ -5,6 +5,8 @@ in bounded child processes (dispatch, child, isolation, limits), listing an inbo
 The names here are imported on first use: a file can be on its way to a reading child before
 pandas is loaded (see dispatch)."""
 
+from submissions.lazy import lazy_attributes
+
 _NAMES = {
     "Submission": "submissions.reading.submission",
     "TIDY_COLUMNS": "submissions.reading.tidy",
@@ -13,12 +15,6 @@ _NAMES = {
 }
 
 
-def __getattr__(name: str):
-    if name in _NAMES:
-        import importlib
-
-        return getattr(importlib.import_module(_NAMES[name]), name)
-    raise AttributeError(f"module 'submissions.reading' has no attribute {name!r}")
-
+__getattr__ = lazy_attributes(__name__, _NAMES)
 
 __all__ = sorted(_NAMES)
