@@ -150,30 +150,10 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         enriched[f"{prefix}_year"] = np.where(has, year[safe], np.nan)
         chosen_cells = np.where(has, cells[safe], None)
         enriched[f"{prefix}_cell"] = _text(np.asarray(chosen_cells, dtype=object), enriched.index)
-    _not_applicable(enriched, catalog)
     _district_targets(enriched)
     _path(enriched)
     _previous(enriched, group, value, year, cells, usable & np.isin(role, ["actual", "baseline"]))
     return enriched
-
-
-def _not_applicable(enriched: pd.DataFrame, catalog: Catalog) -> None:
-    """`explained_mark`: a no-value mark ("—", "/", "无") with a reason in 备注, where the
-    catalog does not already say the indicator does not apply to the district: a warning for
-    the reviewer (value.not_applicable), not a missing value."""
-    raw = enriched["raw"].to_numpy(object)
-    written = np.array([isinstance(v, str) and v.strip() != "" for v in raw], dtype=bool)
-    note = enriched["note"]
-    noted = note.notna().to_numpy(bool) & (note.astype(object).fillna("").astype(str) != "")
-    declared = np.zeros(len(enriched), dtype=bool)
-    for indicator in catalog.indicators:
-        if indicator.not_applicable:
-            declared |= (enriched["indicator"] == indicator.code).to_numpy(bool) & enriched[
-                "district"
-            ].isin(indicator.not_applicable).to_numpy(bool)
-    # the same condition the required rule declares (expectations.rules.required): an
-    # explained mark where the catalog has not already said the indicator does not apply
-    enriched["explained_mark"] = enriched["empty"].to_numpy(bool) & written & noted & ~declared
 
 
 def _text(values: np.ndarray, index: pd.Index) -> pd.Series:

@@ -4,21 +4,23 @@
 import pandas as pd
 
 from expectations.rules.base import Rule, selected
-from expectations.rules.required import required_rows
+from expectations.rules.required import explained_mark, required_rows
 
 
 def _passes(t: pd.DataFrame, catalog) -> pd.Series:
-    marked = t["explained_mark"].astype(bool)
-    if not marked.any():
-        return pd.Series(True, index=t.index)
-    asked = pd.Series(False, index=t.index)
+    passes = pd.Series(True, index=t.index)
+    blank = t[t["empty"].to_numpy(bool)]  # marks are few: the condition runs on them alone
+    if blank.empty:
+        return passes
+    asked = pd.Series(False, index=blank.index)
     for where, _year in required_rows(catalog):
-        asked |= selected(t, where)
-    flagged = marked & asked
+        asked |= selected(blank, where)
+    flagged = selected(blank, explained_mark(catalog)) & asked
     # one warning for an indicator's row, at its first marked cell, not one per year
-    keys = t.loc[flagged, ["file", "district", "indicator"]].astype(object).astype(str)
+    keys = blank.loc[flagged, ["file", "district", "indicator"]].astype(object).astype(str)
     flagged.loc[keys.index[keys.duplicated().to_numpy()]] = False
-    return ~flagged
+    passes.loc[flagged.index[flagged.to_numpy(bool)]] = False
+    return passes
 
 
 def _describe(row, extra: dict) -> tuple[str, str]:

@@ -30,15 +30,25 @@ def required_rows(catalog) -> list[tuple[str, int | None]]:
 EXPLAINED_MARK = 'empty and raw.notna() and raw != "" and note.notna()'
 
 
+def _applies(catalog) -> list[str]:
+    """Conditions leaving out the districts the catalog says an indicator does not apply to."""
+    return [
+        f'not (indicator == "{ind.code}" and district in {quoted(list(ind.not_applicable))})'
+        for ind in catalog.indicators
+        if ind.not_applicable
+    ]
+
+
 def not_applicable(catalog) -> str:
-    """The condition of a cell that needs no value: an explained mark, or a district the
-    catalog says the indicator does not apply to."""
-    parts = [f"not ({EXPLAINED_MARK})"]
-    for ind in catalog.indicators:
-        if ind.not_applicable:
-            districts = quoted(list(ind.not_applicable))
-            parts.append(f'not (indicator == "{ind.code}" and district in {districts})')
-    return " and ".join(parts)
+    """The condition of a cell that needs a value if asked: neither an explained mark nor a
+    district the catalog says the indicator does not apply to."""
+    return " and ".join([f"not ({EXPLAINED_MARK})", *_applies(catalog)])
+
+
+def explained_mark(catalog) -> str:
+    """The condition of an explained mark where the catalog does not already say the indicator
+    does not apply (value.not_applicable's cells)."""
+    return " and ".join([f"({EXPLAINED_MARK})", *_applies(catalog)])
 
 
 def _expects(catalog) -> list[Expect]:
