@@ -26,7 +26,10 @@ def catalog_frame(catalog: Catalog) -> pd.DataFrame:
             "binding": ind.binding,
             # a figure reported only to judge others by (streets, population) has no direction
             # to keep: towns merge, populations fall
-            "direction": ind.direction if ind.target is not None else None,
+            # and an increment's yearly additions or its district targets need not rise
+            "direction": ind.direction if ind.target is not None and not ind.increment else None,
+            "increment": ind.increment.reported if ind.increment else None,
+            "increment_since": ind.increment.since if ind.increment else np.nan,
             "additive": ind.sums_across_districts,
             # each district's own value meets the target (各县区至少1所, or any rate)
             "per_district": ind.judged_per_district,
@@ -150,10 +153,71 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         enriched[f"{prefix}_year"] = np.where(has, year[safe], np.nan)
         chosen_cells = np.where(has, cells[safe], None)
         enriched[f"{prefix}_cell"] = _text(np.asarray(chosen_cells, dtype=object), enriched.index)
+    _milestones(enriched, catalog)
     _district_targets(enriched)
     _path(enriched)
+    _measured(enriched, group, value, year, role, usable)
     _previous(enriched, group, value, year, cells, usable & np.isin(role, ["actual", "baseline"]))
     return enriched
+
+
+TARGET_COLUMNS = ("catalog_target", "catalog_high", "catalog_comparator", "catalog_target_year",
+                  "tolerance")  # fmt: skip
+
+
+def _milestones(enriched: pd.DataFrame, catalog: Catalog) -> None:
+    """A value is held to the target governing its year (Indicator.governing): a 2023 value
+    to the plan's 2023 milestone, not to the 2025 target."""
+    names = {ind.code: ind.name for ind in catalog.indicators}
+    for ind in catalog.indicators:
+        if not ind.milestones:
+            continue
+        of_indicator = (enriched["indicator"] == ind.code).to_numpy(bool)
+        year = enriched["year_num"].to_numpy(float)
+        for milestone in reversed(ind.milestones):  # the earliest governing target wins
+            rows = of_indicator & (year <= milestone.year)
+            if not rows.any():
+                continue
+            fields = _target_fields(milestone, catalog, names)
+            for column in TARGET_COLUMNS:
+                if isinstance(enriched[column].dtype, pd.CategoricalDtype):
+                    if fields[column] not in enriched[column].cat.categories:
+                        enriched[column] = enriched[column].cat.add_categories([fields[column]])
+                enriched.loc[rows, column] = fields[column]
+
+
+def _measured(
+    enriched: pd.DataFrame,
+    group: np.ndarray,
+    value: np.ndarray,
+    year: np.ndarray,
+    role: np.ndarray,
+    usable: np.ndarray,
+) -> None:
+    """What a target is compared with: the value itself, or for an increment ("新增…") the
+    sum of the yearly additions after its base year, or the level less the base-year level."""
+    measured = value.copy()
+    increment = enriched["increment"].to_numpy(object)
+    since = enriched["increment_since"].to_numpy(float)
+    yearly = np.flatnonzero((increment == "yearly") & (group >= 0))
+    if len(yearly):
+        after_base = year[yearly] > since[yearly]
+        counted = yearly[usable[yearly] & (role[yearly] == "actual") & after_base]
+        for row in yearly:
+            if role[row] != "actual" or np.isnan(value[row]):
+                continue
+            same = counted[(group[counted] == group[row]) & (year[counted] <= year[row])]
+            # one value per year: a year given twice counts once
+            _, first = np.unique(year[same], return_index=True)
+            measured[row] = value[same[first]].sum() if len(first) else np.nan
+    level = (increment == "level") & (role == "actual")
+    if level.any():
+        base = enriched["own_baseline"].to_numpy(float)
+        based_then = enriched["own_baseline_year"].to_numpy(float) == since
+        measured[level] = np.where(based_then[level], value[level] - base[level], np.nan)
+        enriched.loc[level, "path_expected"] = np.nan
+    enriched.loc[(increment == "yearly"), "path_expected"] = np.nan
+    enriched["measured"] = measured
 
 
 def _text(values: np.ndarray, index: pd.Index) -> pd.Series:

@@ -225,7 +225,7 @@ CHECKED_COLUMNS = [
     "catalog_baseline", "catalog_target", "catalog_high", "catalog_comparator",
     "catalog_target_year", "tolerance", "own_baseline", "own_target", "own_target_year",
     "previous", "path_expected", "impossible", "district_target", "district_high", "units_value",
-    "units_name", "raw", "note",
+    "units_name", "raw", "note", "measured",
 ]  # fmt: skip
 
 

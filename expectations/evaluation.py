@@ -32,7 +32,7 @@ from submissions.finding import is_data_error
 if TYPE_CHECKING:
     from expectations.engine import Outcome
     from indicators import Catalog, Indicator
-    from indicators.model import Composition
+    from indicators.model import Composition, Increment
 
 # How a district stands on one indicator; the labels people read.
 MET, UNMET, NO_DATA, WRONG, NOT_JUDGED = "met", "unmet", "no_data", "wrong", "not_judged"
@@ -268,12 +268,15 @@ def judge(
     readable |= reported.readable
     # every required unit (one that did not report shows 无数据), and optional ones that did
     units = required_units + [u for u in catalog.reporting_units.optional if u in readable]
-    found = Found(rows, catalog.approx_tolerance, wrong_cells)
+    increments = {i.code: i.increment for i in catalog.indicators if i.increment}
+    found = Found(rows, catalog.approx_tolerance, wrong_cells, increments)
     missing = [u for u in required_units if u not in received and u not in readable]
     unreadable = [u for u in required_units if u in received and u not in readable]
     absent = {u: "未报" for u in missing} | {u: "文件无法读取" for u in unreadable}
     indicators = []
     for indicator in sorted(catalog.targeted, key=lambda i: not i.binding):  # binding first
+        # the target governing the year: a milestone of that year or the next one ahead
+        indicator = indicator.at(year)
         judged_year = min(indicator.plan_target.year, year)
         # districts the catalog says the indicator does not apply to are not asked for it
         skip = set(indicator.not_applicable)
@@ -324,7 +327,13 @@ class Found:
     """The latest rows, looked up by (district, indicator, role, year); baselines by
     (district, indicator) whatever their year."""
 
-    def __init__(self, rows: pd.DataFrame, tolerance: float, wrong_cells: set) -> None:
+    def __init__(
+        self,
+        rows: pd.DataFrame,
+        tolerance: float,
+        wrong_cells: set,
+        increments: dict[str, Increment] | None = None,
+    ) -> None:
         self.tolerance = tolerance
         self.wrong_cells = wrong_cells
         self.actuals: dict[tuple, dict[int, Any]] = {}
@@ -341,6 +350,35 @@ class Found:
                 before = self.latest_actual.get((row.district, row.indicator))
                 if before is None or int(row.year) > int(before.year):
                     self.latest_actual[(row.district, row.indicator)] = row
+        self.increments = increments or {}
+        for (district, code), by_year in self.actuals.items():
+            if code in self.increments:
+                self._added(district, code, by_year, self.increments[code])
+
+    def _added(self, district: str, code: str, by_year: dict[int, Any], increment) -> None:
+        """An increment's actuals as what was added since its base year: the running sum of
+        the yearly additions, or the level less the base-year level (README, 新增类指标)."""
+        base = self.cells.get((district, code, "baseline", increment.since))
+        if base is None:
+            base = self.cells.get((district, code, "actual", increment.since))
+        total = 0.0
+        for year in sorted(by_year):
+            row = by_year[year]
+            if increment.reported == "yearly":
+                if year <= increment.since:
+                    continue
+                if not self.is_wrong(row):
+                    total += float(row.value)
+                added = total
+            elif base is not None and base.value == base.value and not self.is_wrong(base):
+                added = float(row.value) - float(base.value)
+            else:
+                added = float("nan")  # a level with no base-year level: nothing to subtract
+            changed = row._replace(value=added)
+            by_year[year] = changed
+            self.cells[(district, code, "actual", year)] = changed
+            if self.latest_actual.get((district, code)) is row:
+                self.latest_actual[(district, code)] = changed
 
     def get(self, district: str, indicator: str, role: str, year: int):
         return self.cells.get((district, indicator, role, year))
@@ -386,7 +424,9 @@ def _district_standing(
     if reference is None and indicator.judged_per_district:
         reference = asked
     base, base_year = None, None
-    if baseline is not None and not found.is_wrong(baseline):
+    if indicator.increment is not None:  # nothing was added yet in the base year
+        base, base_year = 0.0, indicator.increment.since
+    elif baseline is not None and not found.is_wrong(baseline):
         base, base_year = float(baseline.value), int(baseline.year)
     elif indicator.baseline and indicator.judged_per_district:
         base, base_year = indicator.baseline.value, indicator.baseline.year
@@ -509,14 +549,14 @@ class City:
         self.required_units = required_units
         self.absent = absent
         target = indicator.plan_target
-        baseline = indicator.baseline
+        start = indicator.start
         self.goal = _goal(
             indicator,
             target.value,
             True,
             found.tolerance,
-            baseline.value if baseline else None,
-            baseline.year if baseline else None,
+            start[1] if start else None,
+            start[0] if start else None,
         )
 
     def conclude(self, evaluation: IndicatorEvaluation) -> None:
@@ -680,9 +720,10 @@ class City:
         if indicator.plan_target.scope != "city":
             return {}
         points: dict[int, float] = {}
-        if indicator.baseline is not None:
-            points[indicator.baseline.year] = indicator.baseline.value
-        first = indicator.baseline.year + 1 if indicator.baseline else self.year - 10
+        start = indicator.start
+        if start is not None:
+            points[start[0]] = start[1]
+        first = start[0] + 1 if start else self.year - 10
         for year in range(first, self.year + 1):
             if indicator.sums_across_districts:
                 counts = [self._part(d, indicator.code, year) for d in self.required_units]

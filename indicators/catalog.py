@@ -143,35 +143,22 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
             names.setdefault(key, i)
     for i, ind in enumerate(catalog.indicators):
         here = f"indicators[{i}]"
-        target = ind.target
-        if target is None:  # a count of streets (townships): the model checked what it serves
+        if ind.target is None:  # a count of streets (townships): the model checked what it serves
             continue
-        upper = ind.upper_bound
-        for field, value in (("value", target.value), ("high", target.high)):
-            if value is None:
-                continue
-            if upper is not None and value > upper:
+        for k, milestone in enumerate(ind.milestones):
+            # each milestone is checked as the indicator's target of its year, under its own path
+            for problem in _target_problems(here, ind.at(milestone.year)):
+                where = problem.path.replace(f"{here}.target", f"{here}.milestones[{k}]", 1)
+                message = f"{milestone.year}年阶段目标：{problem.message}"
+                problems.append(LintProblem(where, message))
+            if (milestone.scope, milestone.units) != (ind.target.scope, ind.target.units):
                 problems.append(
-                    LintProblem(f"{here}.target.{field}", f"目标值 {value} 超过上限 {upper}")
+                    LintProblem(
+                        f"{here}.milestones[{k}].scope",
+                        "阶段目标与最后一年的目标应针对同样的范围（scope、units 相同）",
+                    )
                 )
-            if value < (ind.lower_bound or 0):
-                problems.append(LintProblem(f"{here}.target.{field}", f"目标值 {value} 为负数"))
-        if ind.baseline is not None:
-            if upper is not None and ind.baseline.value > upper:
-                problems.append(
-                    LintProblem(f"{here}.baseline.value", f"基期值 {ind.baseline.value} 超过上限")
-                )
-            if ind.baseline.year >= target.year:
-                problems.append(LintProblem(f"{here}.baseline.year", "基期年份不早于目标年份"))
-            problems.extend(_direction_problems(here, ind))
-        reading = parse(target.text)
-        if reading.ok and not _text_agrees(ind, reading):
-            problems.append(
-                LintProblem(
-                    f"{here}.target.text",
-                    f"原文“{target.text}”读作 {reading.value}，与 value {target.value} 不一致",
-                )
-            )
+        problems.extend(_target_problems(here, ind))
         for j, relation in enumerate(ind.relations):
             if relation.other not in codes:
                 problems.append(
@@ -184,7 +171,13 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
                 problems.append(LintProblem(f"{here}.relations[{j}].other", "关系指向指标自身"))
         if ind.kind == "rate" and not ind.per:
             problems.append(LintProblem(f"{here}.per", "比率指标须写明分母（per）"))
-        problems.extend(_scope_problems(here, ind))
+        if ind.increment is not None and ind.kind not in ("count", "amount", "area"):
+            problems.append(
+                LintProblem(
+                    f"{here}.increment",
+                    f"新增类指标应为可相加的数量、金额或面积，“{ind.name}”是{ind.kind}",
+                )
+            )
         problems.extend(_composition_problems(here, ind, catalog))
     for note in catalog.review:
         problems.append(LintProblem("review", f"待人工确认：{note}（确认后删去这一条）"))
@@ -206,6 +199,40 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
                     LintProblem(f"reporting_units.{group}[{k}]", f"报送单位“{unit}”重复")
                 )
             seen.add(unit)
+    return problems
+
+
+def _target_problems(here: str, ind) -> list[LintProblem]:
+    """The indicator's `target` against its bounds, baseline, direction, text and scope."""
+    problems: list[LintProblem] = []
+    target = ind.target
+    upper = ind.upper_bound
+    for field, value in (("value", target.value), ("high", target.high)):
+        if value is None:
+            continue
+        if upper is not None and value > upper:
+            problems.append(
+                LintProblem(f"{here}.target.{field}", f"目标值 {value} 超过上限 {upper}")
+            )
+        if value < (ind.lower_bound or 0):
+            problems.append(LintProblem(f"{here}.target.{field}", f"目标值 {value} 为负数"))
+    if ind.baseline is not None:
+        if upper is not None and ind.baseline.value > upper:
+            problems.append(
+                LintProblem(f"{here}.baseline.value", f"基期值 {ind.baseline.value} 超过上限")
+            )
+        if ind.baseline.year >= target.year:
+            problems.append(LintProblem(f"{here}.baseline.year", "基期年份不早于目标年份"))
+        problems.extend(_direction_problems(here, ind))
+    reading = parse(target.text)
+    if reading.ok and not _text_agrees(ind, reading):
+        problems.append(
+            LintProblem(
+                f"{here}.target.text",
+                f"原文“{target.text}”读作 {reading.value}，与 value {target.value} 不一致",
+            )
+        )
+    problems.extend(_scope_problems(here, ind))
     return problems
 
 
@@ -341,21 +368,7 @@ def catalog_document(loaded: LoadedCatalog) -> dict:
     cat = loaded.catalog
     indicators = []
     for ind in cat.indicators:
-        target: dict[str, object] | None = None
-        if ind.target is not None:  # a count of streets has none
-            target = {
-                "year": ind.target.year,
-                "value": ind.target.value,
-                "comparator": ind.target.comparator,
-                "text": ind.target.text,
-                "scope": ind.target.scope,
-            }
-            if ind.target.units:
-                target["units"] = ind.target.units
-            if ind.target.comparator == "range":
-                target["low"], target["high"] = ind.target.value, ind.target.high
-            if ind.target.comparator == "≈":
-                target["tolerance"] = ind.target.tolerance
+        targets = [_target_document(t) for t in ind.targets]
         indicators.append(
             {
                 "code": ind.code,
@@ -373,7 +386,10 @@ def catalog_document(loaded: LoadedCatalog) -> dict:
                     if ind.baseline
                     else None
                 ),
-                "target": target,
+                # the last target, and every target by year (milestones first)
+                "target": targets[-1] if targets else None,
+                "targets": targets,
+                "increment": ind.increment.model_dump() if ind.increment else None,
                 "relations": [r.model_dump() for r in ind.relations],
                 "composition": (
                     ind.composition.model_dump(exclude_none=True) if ind.composition else None
@@ -392,3 +408,20 @@ def catalog_document(loaded: LoadedCatalog) -> dict:
         },
         "indicators": indicators,
     }
+
+
+def _target_document(target) -> dict[str, object]:
+    document: dict[str, object] = {
+        "year": target.year,
+        "value": target.value,
+        "comparator": target.comparator,
+        "text": target.text,
+        "scope": target.scope,
+    }
+    if target.units:
+        document["units"] = target.units
+    if target.comparator == "range":
+        document["low"], document["high"] = target.value, target.high
+    if target.comparator == "≈":
+        document["tolerance"] = target.tolerance
+    return document

@@ -81,6 +81,19 @@ class Target(Strict):
         return self
 
 
+class Increment(Strict):
+    """A target for what is added over the period ("新增护理型床位1.2万张"), not for a level:
+    what a district's figures are summed into before they are compared with it."""
+
+    reported: Literal["yearly", "level"] = Field(
+        description=(
+            "yearly：区县每年填报当年的新增数，目标年度比较 since 之后各年新增之和；"
+            "level：区县填报总量，目标年度比较总量减去 since 年（基期）的总量"
+        )
+    )
+    since: int = Field(description="从哪一年之后起算新增（基期年：2021 即计 2022 年起的新增）")
+
+
 class Relation(Strict):
     """This indicator's value compared with another indicator of the same district and year."""
 
@@ -134,6 +147,14 @@ class Indicator(Strict):
     # None only for a figure another indicator is judged with: the number of streets
     # (townships) an each_sub_unit target counts, or a part of a city rate's composition.
     target: Target | None = None
+    # Earlier targets of the same indicator ("到2023年…40个以上，到2025年…60个以上"): the plan
+    # sets one target per year; `target` is the last of them.
+    milestones: tuple[Target, ...] = Field(
+        default=(), description="早于 target 的阶段目标，每年一个（如 2023 年的目标）"
+    )
+    increment: Increment | None = Field(
+        default=None, description="目标是规划期内的新增量（“新增…”）时写明区县怎样填报"
+    )
     composition: Composition | None = Field(
         default=None, description="全市比率由各区县的哪些数量汇总而成（评估时计算全市值）"
     )
@@ -153,9 +174,55 @@ class Indicator(Strict):
 
     @model_validator(mode="after")
     def _range_has_high(self) -> Indicator:
-        if self.target and self.target.comparator == "range" and self.target.high is None:
-            raise ValueError("区间目标必须给出 high")
+        for target in self.targets:
+            if target.comparator == "range" and target.high is None:
+                raise ValueError("区间目标必须给出 high")
+        if self.milestones and self.target is None:
+            raise ValueError("有阶段目标（milestones）的指标必须有 target（最后一年的目标）")
+        years = [t.year for t in self.targets]
+        if years != sorted(set(years)):
+            raise ValueError(
+                f"阶段目标的年份应早于 target 的年份且各不相同（现为 {'、'.join(map(str, years))}）"
+            )
+        if self.increment is not None:
+            if self.target is None:
+                raise ValueError("新增类指标（increment）必须有目标")
+            if self.increment.since >= years[0]:
+                raise ValueError("increment.since（基期年）应早于第一个目标年份")
         return self
+
+    @property
+    def start(self) -> tuple[int, float] | None:
+        """Where progress towards the targets is measured from: (year, value) of the baseline,
+        or for an increment its base year, when nothing had been added yet."""
+        if self.increment is not None:
+            return self.increment.since, 0.0
+        return (self.baseline.year, self.baseline.value) if self.baseline else None
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        """Every target the plan sets this indicator, earliest first (milestones, then the last)."""
+        if self.target is None:
+            return ()
+        return (*self.milestones, self.target)
+
+    def target_for(self, year: int) -> Target | None:
+        """The target the plan sets for exactly `year`, if any."""
+        return next((t for t in self.targets if t.year == year), None)
+
+    def governing(self, year: int) -> Target | None:
+        """The target a value of `year` is measured against: the one for that year, else the
+        next one ahead, else (past the plan's last target) the last."""
+        ahead = [t for t in self.targets if t.year >= year]
+        return ahead[0] if ahead else self.target
+
+    def at(self, year: int) -> Indicator:
+        """This indicator as judged in `year`: its `target` is the one governing that year
+        (a copy; the catalog's own indicator is shared by every thread and stays as it is)."""
+        governing = self.governing(year)
+        if not self.milestones or governing is self.target:
+            return self
+        return self.model_copy(update={"target": governing})
 
     @property
     def binding(self) -> bool:
@@ -164,7 +231,7 @@ class Indicator(Strict):
     def sets_target_for(self, year: int) -> bool:
         """The plan sets this indicator a target (or milestone) for `year`: only then is a
         district's target cell for that year required (template and checks share this)."""
-        return self.target is not None and self.target.year == year
+        return self.target_for(year) is not None
 
     @property
     def plan_target(self) -> Target:
@@ -179,8 +246,12 @@ class Indicator(Strict):
         """One line for templates and reports: "2025年 2.6万张", "2022年 每个街道 1个"."""
         if self.target is None:
             return "不设目标（区县填报，用于评判按街道、乡镇设定的目标或汇总全市比率）"
-        scope = SCOPE_LABELS[self.target.scope] if self.target.scope != "city" else ""
-        return f"{self.target.year}年 {scope}{' ' if scope else ''}{self.target.text}"
+        parts = []
+        for target in self.targets:
+            scope = SCOPE_LABELS[target.scope] if target.scope != "city" else ""
+            parts.append(f"{target.year}年 {scope}{' ' if scope else ''}{target.text}")
+        added = f"{self.increment.since}年后新增 " if self.increment else ""
+        return added + "；".join(parts)
 
     @property
     def judged_per_district(self) -> bool:

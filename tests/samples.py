@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from indicators import Catalog, Indicator, parse
 from submissions.template import columns_for
 
@@ -47,11 +49,30 @@ def plausible_values(catalog: Catalog, year: int, share: float | None = None) ->
                     else _rounded(indicator, end * scale)
                 )
                 continue
-            span = target.year - first_year
-            progress = 1.0 if span <= 0 else min(1.0, (value_year - first_year) / span)
-            row[value_year] = _rounded(indicator, (start + (end - start) * progress) * scale)
+            if indicator.increment is not None and indicator.increment.reported == "yearly":
+                # an even share of the period's additions each year
+                years = target.year - indicator.increment.since
+                added = end / years if value_year > indicator.increment.since else 0
+                row[value_year] = _rounded(indicator, added * scale)
+                continue
+            row[value_year] = _rounded(indicator, _on_path(indicator, first_year, start, end,
+                                                           value_year) * scale)  # fmt: skip
         values[indicator.code] = row
     return values
+
+
+def _on_path(indicator: Indicator, first_year: int, start: float, end: float, year: int) -> float:
+    """The value on the straight lines from the start through each milestone to the target."""
+    points = [(first_year, start)]
+    for milestone in indicator.milestones:
+        points.append((milestone.year, milestone.high or milestone.value))
+    points.append((indicator.plan_target.year, end))
+    for (year_a, value_a), (year_b, value_b) in pairwise(points):
+        if year <= year_b:
+            span = year_b - year_a
+            share = 1.0 if span <= 0 else max(0.0, (year - year_a) / span)
+            return value_a + (value_b - value_a) * share
+    return end
 
 
 def _endpoints(indicator: Indicator) -> tuple[float, float]:

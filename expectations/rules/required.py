@@ -9,19 +9,25 @@ def required_rows(catalog) -> list[tuple[str, int | None]]:
     # (Indicator.sets_target_for, as the template asks): a 2025 column is left blank for an
     # indicator whose plan target was a 2022 milestone. A column headed 目标 with no year
     # cannot be told apart, and stays required. A count of streets has no target cells.
-    by_year: dict[int | None, list[str]] = {}
+    # An increment counted from yearly additions has no baseline cell to fill: nothing was
+    # added in the base year.
+    by_years: dict[tuple[tuple[int, ...], bool], list[str]] = {}
     for ind in catalog.indicators:
         if ind.required:
-            by_year.setdefault(ind.target.year if ind.target else None, []).append(ind.code)
+            yearly = ind.increment is not None and ind.increment.reported == "yearly"
+            years = tuple(t.year for t in ind.targets)
+            by_years.setdefault((years, yearly), []).append(ind.code)
     conditions = []
-    for year, codes in by_year.items():
-        rows = 'role in ["baseline", "actual"]'
-        if year is not None:
+    for (years, yearly), codes in by_years.items():
+        rows = 'role == "actual"' if yearly else 'role in ["baseline", "actual"]'
+        if years:
+            in_years = f"year == {years[0]}" if len(years) == 1 else f"year in {list(years)}"
             rows += (
-                f' or (role == "target" and (year == {year} or '
+                f' or (role == "target" and ({in_years} or '
                 '(header_marker == "target" and year.isna())))'
             )
-        conditions.append((f"indicator in {quoted(codes)} and ({rows})", year))
+        last = years[-1] if years else None
+        conditions.append((f"indicator in {quoted(codes)} and ({rows})", last))
     return conditions
 
 

@@ -31,7 +31,8 @@ def _below_city_describe(row, extra: dict) -> tuple[str, str]:
 
 UNMET_COLUMNS = [
     "role", "year_num", "catalog_target_year", "own_target", "own_target_year", "per_district",
-    "value", "catalog_comparator", "district_target", "district_high", "tolerance", "direction",
+    "value", "measured", "catalog_comparator", "district_target", "district_high", "tolerance",
+    "direction",
 ]  # fmt: skip
 
 
@@ -43,7 +44,7 @@ def _unmet_passes(t: pd.DataFrame, catalog) -> pd.Series:
     use_catalog = own.isna() & t["per_district"].fillna(False).astype(bool)
     in_target_year = (t["role"] == "actual") & (t["year_num"] == t["catalog_target_year"])
     catalog_ok = meets(
-        t["value"],
+        t["measured"],
         t["catalog_comparator"],
         t["district_target"],
         t["district_high"],
@@ -51,7 +52,7 @@ def _unmet_passes(t: pd.DataFrame, catalog) -> pd.Series:
     )
     rising = t["direction"] != "decrease"
     own_ok = (
-        (rising & (t["value"] >= own - 1e-9)) | (~rising & (t["value"] <= own + 1e-9))
+        (rising & (t["measured"] >= own - 1e-9)) | (~rising & (t["measured"] <= own + 1e-9))
     ) | own.isna()
     ok = own_ok & (catalog_ok | ~use_catalog)
     result[t.index[(in_target_year & ~ok).to_numpy()]] = False

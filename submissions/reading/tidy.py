@@ -247,18 +247,22 @@ def _roles(
     baseline_years = np.array(
         [i.baseline.year if i.baseline else np.nan for i in catalog.indicators] or [np.nan]
     )
-    target_years = np.array(
-        [i.target.year if i.target else np.nan for i in catalog.indicators] or [np.nan], dtype=float
-    )
     baseline_year = np.where(known, baseline_years[position], np.nan)
-    target_year = np.where(known, target_years[position], np.nan)
+    # any year the plan sets the indicator a target for (a milestone or the last)
+    target_year = np.zeros(len(table), dtype=bool)
+    for k in range(max((len(i.targets) for i in catalog.indicators), default=0)):
+        years_k = np.array(
+            [i.targets[k].year if len(i.targets) > k else np.nan for i in catalog.indicators],
+            dtype=float,
+        )
+        target_year |= known & (year == years_k[position])
     has_report = ~np.isnan(reporting_year)
     role = np.zeros(len(table), dtype=np.int8)  # index into ROLES
     # With a reporting year: later years are targets, the catalog's base year is the baseline.
     role[has_report & (year > reporting_year)] = 2
     role[has_report & (year == baseline_year) & (year < reporting_year)] = 1
     # Without one (a long file of many years): the catalog's own target and base years decide.
-    role[~has_report & (year == target_year)] = 2
+    role[~has_report & target_year] = 2
     role[~has_report & (year == baseline_year)] = 1
     marker = table["header_marker"]
     role[(marker == "baseline").to_numpy()] = 1
