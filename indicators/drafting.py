@@ -4,34 +4,52 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 from dataclasses import dataclass, field, replace
 
 from indicators.model import split_unit
-from indicators.notation import normalise, parse
+from indicators.notation import MULTIPLIERS, normalise, parse
+from indicators.sources import ELISION
 
 # --- what the plan's words mean ---------------------------------------------------------------
 
 UNITS = "|".join(
-    "个百分点 平方米 人次 万元 亿元 千元 张 个 家 所 处 名 人 岁 元 座 户 项 床 间 套 支 条 批 "
-    "次 天".split()
+    "个百分点 平方公里 平方米 ㎡ 公顷 公里 千米 人次 万元 亿元 千元 张 个 家 所 处 名 人 岁 元 座 "
+    "户 项 床 间 套 支 条 批 次 天 块 场 辆 台 份 册 亩 株 年".split()
 )
+# words before a quantity, and what the notation parser is to read for them ("" : the
+# comparator comes from the words around it, e.g. 降至 → ≤)
+BEFORE_WORDS = {
+    "不低于": "不低于", "不少于": "不少于", "不小于": "不小于", "至少": "至少",
+    "力争达到": "达到", "将达到": "达到", "要达到": "达到", "达到": "达到", "将达": "达到",
+    "达": "达", "不高于": "不高于", "不超过": "不超过", "超过": "超过", "高于": "高于",
+    "大于": "大于", "多于": "多于", "低于": "低于", "小于": "小于", "少于": "少于",
+    "不足": "不足", "稳定在": "达到", "保持在": "达到", "约": "约",
+    "≥": "≥", "≤": "≤", ">=": "≥", "<=": "≤", ">": ">", "<": "<",
+    "降至": "", "降到": "", "下降到": "", "下降至": "", "降低到": "", "降低至": "",
+    "提高到": "", "提高至": "", "提升到": "", "提升至": "", "增加到": "", "增长到": "",
+    "增加至": "", "增长至": "", "实现为": "", "为": "",
+}  # fmt: skip
+_BEFORE = "|".join(sorted(map(re.escape, BEFORE_WORDS), key=len, reverse=True))
 _NUMBER = r"\d+(?:\.\d+)?"
 # a quantity as plans write it: a comparator word, a number or range, 万/亿, a unit, a qualifier
 VALUE_RE = re.compile(
-    r"(?P<before>不低于|不少于|不小于|至少|力争达到|达到|达|不高于|不超过|超过|高于|稳定在|保持在|约)?"
-    rf"(?P<number>{_NUMBER}(?:\s*[千万亿])?(?:\s*[~～\-—至到]\s*{_NUMBER})?)\s*"
-    r"(?P<multiplier>[千万亿])?\s*"
-    rf"(?P<unit>%|‰|{UNITS})"
+    rf"(?P<before>{_BEFORE})?\s*"
+    rf"(?P<number>{_NUMBER}(?:\s*[千万亿])?(?:\s*[~～\-—至到]\s*{_NUMBER}(?:\s*[千万亿])?)?)\s*"
+    r"(?P<multiplier>万亿|[千万亿])?\s*"
+    # a unit; "12/10万" (per 100,000); or none after 万/亿 at a clause's end ("人数达7亿")
+    rf"(?P<unit>%|‰|/\s*10\s*万|/\s*万|{UNITS}|(?<=[万亿])(?=\s*(?:[,，。;；、)）|]|$)))"
     r"(?P<after>及以上|以上|左右|以下|以内)?"
 )
 YEAR_RE = re.compile(
-    r"(?P<until>到|至|截至|截止|截止到)?\s*(?P<year>20\d{2})\s*年(?P<end>底|末)?(?P<before>前)?"
+    r"(?P<until>到|至|截至|截止|截止到)?\s*(?P<year>20\d{2})\s*年(?:年(?=[底末]))?(?P<end>底|末)?"
+    r"(?P<before>前)?"
 )
-PERIOD_END = {"十四五": 2025, "十五五": 2030, "十三五": 2020}
+PERIOD_END = {"十五五": 2030, "十四五": 2025, "十三五": 2020}  # the latest a text names first
 PLAN_PERIOD_RE = re.compile(r"(20\d{2})\s*[-—–~至到]\s*(20\d{2})\s*年")
 # a number that belongs to a name: "3岁以下婴幼儿", "0.5万-1.2万人口规模", "每百户", "每千名"
 PART_OF_NAME = re.compile(
-    r"^(?:口|人口|周岁|岁以下|岁以上|户以上|张以上床位|名以上|以下婴幼儿|以下的)"
+    r"^(?:口|人口|周岁|岁以下|岁以上|户以上|张以上床位|名以上|以下婴幼儿|以下的|月|小时)"
 )
 PAST_WORDS = ("已建成", "已达到", "已经", "现有", "目前", "截至", "截止", "累计已", "已有", "已")
 RELATIVE_GOALS = re.compile(
@@ -40,16 +58,24 @@ RELATIVE_GOALS = re.compile(
     r"明显提升|显著提升|明显提高|显著提高|稳步提升|持续提升|逐步提高"
 )
 EACH_DISTRICT_RE = re.compile(r"(每个|各)(县区|县\(区\)|区县|县\(市、区\)|县市区|区市|区\(市\)|县)")
-EACH_SUB_UNIT_RE = re.compile(r"(每个|各|所有)(街道|乡镇|镇街)")
+EACH_SUB_UNIT_RE = re.compile(r"(每个|各|所有)(街道|乡镇|镇街|城市社区|农村社区|社区)")
+TOTAL_RE = re.compile(r"共|合计|累计|总共")  # "各县区共建成…": their total
+# lower is better: a figure written with no comparator is a ceiling ("婴儿死亡率5.0‰")
+LOWER_IS_BETTER = re.compile(r"死亡率|发病率|患病率|损失|近视率|生长迟缓率|吸烟率|肥胖率|事故")
+# "新增护理型床位1.2万张", "新建…50个", "改扩建敬老院12所": added over the period
+ADDED_RE = re.compile(r"(?:新增|新建|改扩建|新改扩建|继续增加|增加)(?![到至])[^,，。；;、]{0,24}$")
+SAME_UNITS = {"㎡": "平方米", "/万": "/万", "/10万": "/10万"}
 # words before a name that are not part of it
 LEADING_WORDS = re.compile(
     r"^(?:[,，、;；:：\s]|其中|同时|并|和|及|以及|全市|全省|全区|全州|我市|我省|本市|"
     r"力争|争取|确保|实现|切实保障|切实|保障|逐步|基本|进一步|努力|推动|推进|加快|要|使|让|"
     r"在|对|将|按照|按|年度|总体|创建|建成|建设|培育|打造|开办|"
+    r"(?:各|每个)(?:县区|县\(区\)|区县|县市区|区市|县)(?:共|合计|累计)|共|合计|"
     r"(?:到|至)?\s*20\d{2}\s*年(?:底|末)?(?:前)?|“?十[三四五]五”?(?:期间|末)?)+"
 )
 TRAILING_WORDS = re.compile(
-    r"(?:总体|均|分别|累计|稳定在|保持在|控制在|力争|达到|达|为|要|的比例为|"
+    r"(?:总体|均|分别|累计|稳定在|保持在|控制在|力争|达到|达|为|要|将|将实现|实现|的比例为|"
+    r"不低于|不少于|不高于|不超过|大于|小于|低于|高于|超过|多于|少于|不足|"
     r"(?:提高|提升|增加|增长|上升|降低|下降|减少)(?:到|至)|降至|降到)+$"
 )
 COUNT_VERBS = re.compile(
@@ -88,6 +114,8 @@ class DraftTarget:
     source: str = "text"  # "text" or "table"
     quote_start: int = 0
     quote_end: int = 0
+    increment: bool = False  # "新增…1.2万张": what is added over the period, not a level
+    dated: tuple[int, int] | None = None  # the paragraph's or heading's year it inherits
 
 
 @dataclass(frozen=True)
@@ -174,9 +202,10 @@ def plan_years(text: str, title: str) -> tuple[int | None, int]:
     for words, year in PERIOD_END.items():
         if words in head:
             return year - 4, year
-    targets = [
-        int(m.group("year")) for m in YEAR_RE.finditer(text) if m.group("until") in ("到", "至")
-    ]
+    for words, year in PERIOD_END.items():
+        if words in text[:2000]:  # no title, but "“十四五”教育事业发展主要指标表" at the top
+            return year - 4, year
+    targets = [int(m.group("year")) for m in YEAR_RE.finditer(text) if _target_year(m, text)]
     return None, max(targets) if targets else 2030
 
 
@@ -188,8 +217,8 @@ def plan_title(text: str) -> str:
     (inside 《》 when it is quoted there), else the first 《…方案》 at the top."""
     lines = [line.strip() for line in text.splitlines()[:40] if line.strip()]
     for line in lines:
-        if line.startswith(("标题:", "标题：")):
-            return _bare_title(line[3:].strip())
+        if line.startswith(("标题:", "标题：", "原标题:", "原标题：")):
+            return _bare_title(line.split(":", 1)[-1].split("：", 1)[-1].strip())
     for index, line in enumerate(lines[:15]):
         metadata = re.match(r"^[\u4e00-\u9fff\s]{2,8}[:：]", line)
         if len(line) <= 80 and TITLE_WORDS.search(line) and not metadata:
@@ -231,40 +260,135 @@ def plan_jurisdiction(title: str) -> str | None:
 def draft(text: str) -> Draft:
     """Every target the plan's text states, its relative goals, and the sentences to read."""
     shown = text.replace("\r\n", "\n").replace("\r", "\n")
-    reading = _readable(shown)  # same length as `shown`: positions and quotes carry over
-    title = plan_title(shown)
+    # same length as `shown`: positions and quotes carry over
+    reading = _readable(simplified(shown))
+    title = plan_title(reading)
     first_year, final_year = plan_years(reading, title)
     jurisdiction = plan_jurisdiction(title)
     result = Draft(shown, title, jurisdiction, first_year, final_year)
     table_spans = _tables(reading, result, final_year)
+    aims = [
+        int(m.group("year")) for m in YEAR_RE.finditer(reading) if m.group("until") in ("到", "至")
+    ]
+    published = _published(reading)
+    # a bare year before this tells of the past: the plan's first year, or its earliest 到 year
+    earliest = first_year if first_year else min([*aims, final_year])
+    context = Context(final_year, earliest, this_year=int(published[:4]) if published else None)
     domain = None
+    line_start = -2  # where the line of the previous sentence began
     for start, end in sentences(reading):
         if any(a <= start < b for a, b in table_spans):
             continue
         sentence = reading[start:end]
+        opens_line = reading.rfind("\n", 0, start) != line_start
+        if opens_line:
+            line_start = reading.rfind("\n", 0, start)
+            context.paragraph = None
         if SECTION_RE.match(sentence):
             domain = _domain(sentence) or domain
-        found = _sentence_targets(reading, start, end, final_year, domain)
+            context.heading = None
+            context.past = bool(LOOKING_BACK.search(sentence))
+        found = _sentence_targets(reading, start, end, context, domain, opens_line)
         result.targets.extend(found)
-        for goal in RELATIVE_GOALS.finditer(sentence):
+        goals = list(RELATIVE_GOALS.finditer(sentence))
+        for goal in goals:
             result.goals.append(
                 Goal(goal.group(), shown[start:end], start + goal.start(), start + goal.end())
             )
-        if not found and YEAR_RE.search(sentence) and VALUE_RE.search(sentence):
+        # every other sentence with a year or a number is listed for a person to read; the
+        # plan's own title (its period) is not a sentence of the plan
+        own_title = bool(title) and title in sentence
+        if not found and not goals and not own_title and NUMBER_RE.search(sentence):
             result.unread.append((start, end))
     targets = [
-        replace(t, quote=shown[t.quote_start : t.quote_end]) if t.source == "text" else t
-        for t in result.targets
+        replace(t, quote=_quote(shown, t)) if t.source == "text" else t for t in result.targets
     ]
     targets = [_without_place(t, jurisdiction) for t in targets]
     result.targets = _distinct(_with_baselines(targets, reading))
     return result
 
 
+# One OpenCC converter for the process, made on first use. Locked: the service may draft in
+# several threads, and the binding does not say its converter may be shared between them.
+_CONVERTER: list = []
+_CONVERTER_LOCK = threading.Lock()
+
+
+def simplified(text: str) -> str:
+    """Traditional characters read as simplified ("養老機構床位" → "养老机构床位") by OpenCC, one
+    for one: where a phrase would change the length, each character alone, so that positions
+    (and quotes, which are taken from the text as written) stay those of the plan."""
+    if not text or text.isascii():
+        return text
+    with _CONVERTER_LOCK:
+        if not _CONVERTER:
+            import opencc
+
+            _CONVERTER.append(opencc.OpenCC("t2s"))
+        converter = _CONVERTER[0]
+        try:
+            converted = converter.convert(text)
+        except UnicodeEncodeError:  # a lone surrogate (a broken page): converted one by one
+            converted = ""
+        if len(converted) == len(text):
+            return converted
+        return "".join(_one_simplified(converter, char) for char in text)
+
+
+def _one_simplified(converter, char: str) -> str:
+    try:
+        single = converter.convert(char)
+    except UnicodeEncodeError:
+        return char
+    return single if len(single) == 1 else char
+
+
+CHINESE_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6",
+                  "七": "7", "八": "8", "九": "9"}  # fmt: skip
+# "至少一所", "建成一个", "五个以上": a one-character numeral that is a quantity, not a word
+# ("一批", "进一步", "九年义务教育" stay as they are)
+QUANTITY_BEFORE = re.compile(
+    r"(?:至少有?|不少于|不低于|达到|建成|建设|新建|打造|创建|培育|设立|建有|配备|配齐|有)$"
+)
+NUMERAL_RE = re.compile(r"[一二两三四五六七八九](?=[个家所名处张座项])")
+UNIT_RANGE_RE = re.compile(
+    r"(\d(?:\.\d+)?)(张|个|所|家|名|人|平方米|岁|万张|万个|万人)(?=\s*[~～\-—至到]\s*\d(?!\d{3}\s*年))"
+)
+PER_100K_RE = re.compile(r"(\d+)\s*万分之\s*(\d+(?:\.\d+)?)")
+
+
+def _quote(shown: str, target: DraftTarget) -> str:
+    """The words a target came from, as the plan writes them, led by the year it inherits."""
+    quote = shown[target.quote_start : target.quote_end]
+    if target.dated is None:
+        return quote
+    year = shown[target.dated[0] : target.dated[1]].strip(" ，,：:")
+    return f"{year}{ELISION}{quote}"
+
+
 def _readable(text: str) -> str:
     """What the parser reads: "l个" typed for "1个" (a letter for a digit, as in 柳州's plan)
-    read as 1; every replacement keeps the length, so positions stay those of the plan."""
-    return re.sub(r"(?<=[\u4e00-\u9fff])[lI](?=[个家所名处张])", "1", text)
+    read as 1, "至少一所" as 至少1所, "10万分之58" as 58/10万; every replacement keeps the
+    length, so positions stay those of the plan."""
+    text = re.sub(r"(?<=[\u4e00-\u9fff])[lI](?=[个家所名处张])", "1", text)
+
+    def numeral(match: re.Match) -> str:
+        before = text[max(0, match.start() - 4) : match.start()]
+        after = text[match.end() + 1 : match.end() + 4]
+        if QUANTITY_BEFORE.search(before) or after.startswith(("以上", "及以上")):
+            return CHINESE_DIGITS[match.group(0)]
+        return match.group(0)
+
+    text = NUMERAL_RE.sub(numeral, text)
+
+    def per_100k(match: re.Match) -> str:
+        written = f"{match.group(2)}/{match.group(1)}万"
+        fits = len(written) <= len(match.group(0))
+        return written.ljust(len(match.group(0))) if fits else match.group(0)
+
+    text = PER_100K_RE.sub(per_100k, text)
+    # "30张~35张": the first unit blanked, so the range reads as "30 ~35张"
+    return UNIT_RANGE_RE.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
 
 
 def _without_place(target: DraftTarget, jurisdiction: str | None) -> DraftTarget:
@@ -288,7 +412,13 @@ def _distinct(targets: list[DraftTarget]) -> list[DraftTarget]:
                 continue
             similar = difflib.SequenceMatcher(None, other.name, target.name).ratio()
             repeats_table = other.source == "table" and target.source == "text"
-            if other.name == target.name or (repeats_table and similar >= 0.5):
+            # a headline or summary repeating a sentence ("武汉人均期望寿命将达83.5岁")
+            contained = other.name in target.name or target.name in other.name
+            if (
+                other.name == target.name
+                or (repeats_table and similar >= 0.5)
+                or (other.unit == target.unit and (contained or similar >= 0.75))
+            ):
                 duplicate = True
                 break
         if not duplicate:
@@ -308,9 +438,48 @@ def _domain(text: str) -> str | None:
 
 # the sentence tells of the past: its figures are baselines, not targets
 PAST_SENTENCE = re.compile(r"据统计|以来|统计显示|截至|截止|同比|比上年|较上年")
+# a number a person should see if no target came of it (not a bare list number "1.")
+NUMBER_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|‰|[千万亿]|[\u4e00-\u9fff])|20\d{2}\s*年")
+# "到2022年和2030年，…分别不低于22%和30%": one value for each year, in order
+PAIRED_YEARS_RE = re.compile(
+    r"(?:到|至)\s*(20\d{2})\s*年(?:底|末)?\s*(?:和|、|及|与)\s*(?:到\s*)?(20\d{2})\s*年"
+)
+# "较2015年下降30%", "比2020年", "2015年的": a year things are compared with
+COMPARED_YEAR = re.compile(r"(?:较|比|与|同|从|由|相比)\s*$")
+
+
+@dataclass
+class Context:
+    """The years a sentence without its own takes its target year from: the year opening its
+    paragraph ("到2023年，…。…。"), else a heading's ("到2020年底前要实现的数字型目标"),
+    else the plan's final year. `earliest_aim`: a bare year before it tells of the past."""
+
+    final_year: int
+    earliest_aim: int
+    paragraph: int | None = None
+    heading: int | None = None
+    this_year: int | None = None  # the year the plan was issued: what "今年" means
+    paragraph_at: tuple[int, int] | None = None  # where the paragraph's year is written
+    heading_at: tuple[int, int] | None = None
+    past: bool = False  # in a section that looks back ("一、编制背景", "“十三五”期间")
+
+    @property
+    def inherited(self) -> int | None:
+        paragraph = self.paragraph if self.paragraph and self.paragraph > 0 else None
+        return paragraph or self.heading
+
+
+# a section or paragraph that reports what was done, not what is to be done
+LOOKING_BACK = re.compile(
+    r"背景|现状|回顾|成效|成就|发展基础|工作基础|进展情况|执行情况|发展环境|面临形势|形势分析"
+)
+LOOKING_BACK_SENTENCE = re.compile(r"过去五年|五年来|以来,|以来，")
+PERIOD_SPAN = re.compile(r"(十[二三四五]五)[”\"]?(?:期间|时期)")
+
+
 # "2016年至2020年" is a span of past years, not "到2020年"
 SPAN_RE = re.compile(r"20\d{2}\s*年\s*(?:至|到|-|—)\s*20\d{2}\s*年")
-BEYOND_PLAN = re.compile(r"中长期|远期|远景|2035年")
+BEYOND_PLAN = re.compile(r"中长期|远期|远景")
 
 
 def _target_year(mention: re.Match, clause: str) -> bool:
@@ -324,34 +493,110 @@ def _target_year(mention: re.Match, clause: str) -> bool:
                 or mention.group("end"))  # fmt: skip
 
 
-def _sentence_targets(text: str, start: int, end: int, final_year: int, domain) -> list:
-    sentence = text[start:end]
+def _sets_year(mention: re.Match, clause: str, context: Context) -> bool:
+    """A year mention that dates what follows it: "到2025年", "2025年底前", or a bare "2025年"
+    that is not a year compared with ("较2015年", "2015年的") nor one of the past."""
+    if _target_year(mention, clause):
+        return True
+    if mention.group("until") is not None or SPAN_RE.search(clause):
+        return False
+    year = int(mention.group("year"))
+    before = clause[: mention.start()]
+    after = clause[mention.end() : mention.end() + 1]
+    return not COMPARED_YEAR.search(before) and after != "的" and year >= context.earliest_aim
+
+
+def _sentence_targets(
+    text: str, start: int, end: int, context: Context, domain, opens_line: bool = False
+) -> list:
+    # what brackets say ("(目前29.3%)", "(2020年…达到77.3岁)") does not date the sentence
+    sentence = BRACKETS_RE.sub(lambda m: " " * len(m.group(0)), text[start:end])
     years = [int(m.group("year")) for m in YEAR_RE.finditer(sentence) if _target_year(m, sentence)]
     period = next((y for w, y in PERIOD_END.items() if w in sentence), None)
-    if not years and PAST_SENTENCE.search(sentence):
+    bare = [m for m in YEAR_RE.finditer(sentence) if m.group("until") is None]
+    if opens_line and not _values(sentence):
+        # a heading ("到2020年底前要实现的数字型目标", "2030年的主要健康指标：") dates the lines
+        # under it until the next heading or section
+        dated = [int(m.group("year")) for m in YEAR_RE.finditer(sentence)
+                 if not COMPARED_YEAR.search(sentence[: m.start()])]  # fmt: skip
+        if dated:
+            context.heading = dated[-1]
+            context.heading_at = (start, end)
+    if opens_line and years and (opening := YEAR_RE.search(sentence[:12])):
+        context.paragraph = years[0]  # "到2023年，……。……。": the paragraph's year
+        context.paragraph_at = (start + opening.start(), start + opening.end())
+    span = PERIOD_SPAN.search(sentence)  # "“十三五”期间" in a plan for later years
+    earlier = bool(span) and PERIOD_END.get(span.group(1), 0) < context.final_year
+    if opens_line and (LOOKING_BACK_SENTENCE.search(sentence) or earlier) and not years:
+        context.paragraph = -1  # "“十三五”期间，……。……。": the paragraph looks back
+    if (context.past or context.paragraph == -1) and not years:
         return []
-    if not years and period is None and not _has_comparator(sentence):
+    this_year = context.this_year if "今年" in sentence else None
+    past = bare and all(
+        int(m.group("year")) < context.earliest_aim
+        and not COMPARED_YEAR.search(sentence[: m.start()])  # "较2015年下降30%"
+        for m in bare
+    )
+    if not years and (PAST_SENTENCE.search(sentence) or past):
+        return []
+    inherited = context.inherited
+    if (
+        not years
+        and not this_year
+        and period is None
+        and inherited is None
+        and (not _has_comparator(sentence))
+    ):
         return []
     found: list[DraftTarget] = []
-    current = years[0] if years else (period or final_year)
+    current = years[0] if years else (this_year or inherited or period or context.final_year)
+    paired = PAIRED_YEARS_RE.search(sentence)
     for seg_start, seg_end in segments(text, start, end):
         for a, b in clauses(text, seg_start, seg_end):
             clause = text[a:b]
-            bare = [m for m in YEAR_RE.finditer(clause) if m.group("until") is None]
-            for mention in YEAR_RE.finditer(clause):
-                if _target_year(mention, clause) or (
-                    len(bare) == 1 and mention.start() == bare[0].start()
-                    and not SPAN_RE.search(clause)
-                    and not re.search(r"(?:从|由)\s*$", clause[: mention.start()])
-                ):  # fmt: skip
+            outside = BRACKETS_RE.sub(lambda m: " " * len(m.group(0)), clause)
+            beyond = False
+            for mention in YEAR_RE.finditer(outside):
+                if _sets_year(mention, outside, context):
                     current = int(mention.group("year"))
-            if BEYOND_PLAN.search(clause):
+                    beyond = beyond or current > context.final_year
+            if beyond or BEYOND_PLAN.search(clause):
                 continue  # a long-term aim beyond this plan
             previous = found[-1].name if found else None
-            found.extend(
-                _clause_targets(text, a, b, (seg_start, seg_end), current, domain, previous)
-            )
+            here = _clause_targets(text, a, b, (seg_start, seg_end), current, domain, previous)
+            here = [_dated_in_brackets(t, text, a, clause) for t in here]
+            if paired and len(here) == 2:
+                # "分别不低于22%和30%": the first for the first year, the second for the second
+                first, second = int(paired.group(1)), int(paired.group(2))
+                comparator = here[0].comparator  # "不低于22%和30%": both not below
+                here = [replace(here[0], year=first),
+                        replace(here[1], year=second, name=here[0].name,
+                                comparator=comparator)]  # fmt: skip
+                current = second
+            found.extend(here)
+    if not years and not this_year and inherited is not None:
+        # the quote says where the year came from: "到2023年……每千人口拥有托位数4.1个"
+        at = context.paragraph_at if context.paragraph == inherited else context.heading_at
+        found = [replace(t, dated=at) for t in found if t.year == inherited] + [
+            t for t in found if t.year != inherited
+        ]
+    if "今年" in sentence and not context.this_year:
+        note = "原文写“今年”，找不到发布日期：年份待确认"
+        found = [replace(t, review=(*t.review, note)) for t in found]
     return found
+
+
+BRACKETS_RE = re.compile(r"[(（][^()（）]*[)）]")
+
+
+def _dated_in_brackets(target: DraftTarget, text: str, a: int, clause: str) -> DraftTarget:
+    """A target inside brackets that name their own year ("(2020年…达到77.3岁)") is for it."""
+    for bracket in BRACKETS_RE.finditer(clause):
+        if a + bracket.start() <= target.start < a + bracket.end():
+            year = YEAR_RE.search(bracket.group(0))
+            if year:
+                return replace(target, year=int(year.group("year")))
+    return target
 
 
 def _has_comparator(sentence: str) -> bool:
@@ -373,17 +618,42 @@ def _is_past(before: str) -> bool:
     return _clean_name(before).startswith(("截至", "截止", "现有", "目前"))
 
 
+def _in_remark(clause: str, at: int) -> bool:
+    """Inside brackets that tell where things stand now ("(目前29.3%)", "(2014年为3.6亿人)")."""
+    opening = max(clause.rfind("(", 0, at), clause.rfind("（", 0, at))
+    if opening < 0 or max(clause.rfind(")", 0, at), clause.rfind("）", 0, at)) > opening:
+        return False
+    closing = min((i for i in (clause.find(")", at), clause.find("）", at)) if i >= 0),
+                  default=len(clause))  # fmt: skip
+    return bool(re.search(r"目前|现为|现状|年为|年底为|基期", clause[opening:closing]))
+
+
 def _values(clause: str) -> list[re.Match]:
     values = []
     for match in VALUE_RE.finditer(clause):
         rest = clause[match.end() :]
+        unit = match.group("unit")
+        if unit == "年" and re.match(r"(?:19|20)\d{2}(?!\d)", match.group("number")):
+            continue  # "2030年", "(2016—2020年)": a year, not a number of years
+        if re.match(r"[个家]?(?:部门|单位|方面|领域)", rest):
+            continue  # "21个部门印发", "8个方面主要任务": how the plan is made, not a target
+        following = list(VALUE_RE.finditer(clause, match.end()))
+        if (
+            following
+            and re.match(r"[\u4e00-\u9fff]", rest)
+            and not rest.startswith("的")
+            and "的" in clause[match.end() : following[0].start()]
+        ):
+            continue  # "每周参加1次及以上体育锻炼的人数达7亿": the 1次 is part of the name
+        if _in_remark(clause, match.start()):
+            continue  # "(目前29.3%)", "(2014年为3.6亿人)": where things stand, not a target
         if match.group("unit") == "岁" and not match.group("before"):
             if rest[:1] and rest[:1] not in ",，。；;":
                 continue  # "3岁以下婴幼儿", "60岁以上老年人": part of the name
         if PART_OF_NAME.match(rest):
             continue
         if match.group("unit") == "项" and re.match(
-            r"[\u4e00-\u9fff]{0,4}(指标|任务|措施|行动|工程)", rest
+            r"[\u4e00-\u9fff]{0,10}(指标|任务|措施|行动|工程|原则)", rest
         ):
             continue  # "提出以下25项具体发展指标": how the plan is organised
         before = clause[: match.start()]
@@ -391,10 +661,10 @@ def _values(clause: str) -> list[re.Match]:
             continue  # the second half of "0.5万-1.2万"
         if re.search(r"(?:从|由)\s*(?:20\d{2}\s*年(?:底|末)?的?)?\s*$", before):
             continue  # "由X提高到Y": X is where it starts
-        if (
-            re.search(r"(?:增长|增加|提高|提升|下降|降低|减少)\s*$", before)
-            or match.group("unit") == "个百分点"
-        ):
+        relative = re.search(r"(?:增长|增加|提高|提升|下降|降低|减少)\s*$", before)
+        if relative and relative.group(0).strip() == "增加" and unit not in ("%", "‰"):
+            relative = None  # "继续增加10万个普惠托位": what is added, not a relative goal
+        if relative or match.group("unit") == "个百分点":
             continue  # "增长10%", "提高5个百分点": relative, listed as a goal for a person
         values.append(match)
     return values
@@ -418,19 +688,36 @@ def _clause_targets(text, a, b, quoted, year, domain, previous=None) -> list[Dra
     if re.search(r"均|分别", lead):
         names_part = re.split(r"均|分别", lead)[0]
         names = [n for n in (_clean_name(n) for n in re.split(r"[、]", names_part)) if n]
+        if len(names) == len(values) - 1 and re.search(r"[和及与]", names[-1]):
+            # "新生儿死亡率、婴儿死亡率和5岁以下儿童死亡率分别控制在3.1‰、5.2‰和6.6‰以下"
+            *head, last = names
+            names = [*head, *(n for n in map(_clean_name, re.split(r"[和及与]", last)) if n)]
+        elif len(names) == 1 and len(values) == 2 and re.search(r"[和及与]", names[0]):
+            names = [n for n in map(_clean_name, re.split(r"[和及与]", names[0], maxsplit=1)) if n]
         if len(names) > 1:
             shared = _shared_tail(names)
             chosen = values if len(values) == len(names) else [values[0]] * len(names)
             targets = [made(match, name + shared if name != names[-1] else name)
                        for name, match in zip(names, chosen, strict=True)]  # fmt: skip
             return [t for t in targets if t is not None]
-    share = values[0]
-    after = clause[share.end() :]
-    if share.group("unit") == "%" and after.startswith("的"):
-        # "90%以上的社区建有多功能日间照料机构": the share of those that do
-        name = _share_name(after[1:], clause[: share.start()])
-        target = made(share, name) if name else None
-        return [target] if target else []
+    shares = [v for v in values if v.group("unit") == "%" and clause[v.end() :].startswith("的")]
+    if shares and shares[0] is values[0]:
+        # "90%以上的社区建有多功能日间照料机构": the share of those that do; "80%以上的乡镇和
+        # 50%以上的村建有…": each share of its own subject, the verb said once at the end
+        parts = []
+        for index, share in enumerate(shares):
+            upto = shares[index + 1].start() if index + 1 < len(shares) else len(clause)
+            parts.append(clause[share.end() + 1 : upto].rstrip("、和及与 "))
+        shared_verb = SHARE_VERB.search(parts[-1])
+        targets = []
+        for share, part in zip(shares, parts, strict=True):
+            if not SHARE_VERB.search(part) and shared_verb:
+                part = part + parts[-1][shared_verb.start() :]
+            name = _share_name(part, clause[: shares[0].start()])
+            target = made(share, name) if name else None
+            if target is not None:
+                targets.append(target)
+        return targets
     # "培养培训60名养老院院长、600名养老护理员": a list after one verb
     targets = []
     for index, match in enumerate(values):
@@ -449,7 +736,7 @@ def _clause_targets(text, a, b, quoted, year, domain, previous=None) -> list[Dra
             and not _clean_name(before.replace("年", "")).strip("0123456789到至")
         ):
             name = previous  # "到2022年达到50%，到2025年达到80%": the same indicator's milestones
-        if name and len(name) <= 40 and "《" not in name:
+        if name and len(name) <= 40 and name.count("《") == name.count("》"):
             target = made(match, name)
             if target is not None:
                 targets.append(target)
@@ -479,13 +766,19 @@ def _shared_tail(names: list[str]) -> str:
     return ""
 
 
+SHARE_VERB = re.compile(
+    r"建有|完成|达到|用于|实现|开展|设置|设立|具备|配备|拥有|参与|纳入|开设|建成|接受|享有|"
+    r"享受|参加|使用|达"
+)
+
+
 def _share_name(rest: str, lead: str) -> str | None:
     rest = re.split(r"[,，。；;]", rest)[0]
-    verb = re.search(
-        r"建有|完成|达到|用于|实现|开展|设置|设立|具备|配备|拥有|参与|纳入|开设|建成", rest
-    )
+    verb = SHARE_VERB.search(rest)
     if not verb or verb.start() == 0:
-        return None
+        # "覆盖95%以上的地区": the verb came before the share
+        owner = _clean_name(lead)
+        return f"{owner}的{rest}占比" if owner and rest and len(rest) <= 10 else None
     subject, predicate = rest[: verb.start()], rest[verb.start() :]
     predicate = VALUE_RE.sub("", predicate)  # "建有1所…" → "建有…"
     owner = _clean_name(lead)
@@ -507,8 +800,9 @@ def _name_for(before: str, after: str, match: re.Match) -> str | None:
     ):
         obj = _clean_name(tail_text)
         return f"{cleaned}{obj}数" if obj else None
-    # "建设5个以上县级区域性养老中心": the count of what comes after the verb
-    verb = COUNT_VERBS.search(before.rstrip())
+    # "建设5个以上县级区域性养老中心": the count of what comes after the verb;
+    # "每个城市社区至少有1名…人才": the count of those
+    verb = COUNT_VERBS.search(before.rstrip()) or re.search(r"(?:至少)?有$", cleaned)
     if (verb or not cleaned) and unit in COUNT_UNITS and tail_text:
         obj = _clean_name(tail_text)
         obj = re.split(r"(?:的目标|目标|任务|工作)$", obj)[0]
@@ -538,6 +832,10 @@ def _relative_name(name: str) -> str:
 
 def _clean_name(text: str) -> str:
     text = text.strip()
+    # "武汉推进健康城市建设 2035年人均期望寿命": what follows a year names the indicator
+    dated = re.search(r"20\d{2}\s*年(?:底|末)?(?:前)?", text)
+    if dated and text[dated.end() :].strip():
+        text = text[dated.end() :]
     previous = None
     while previous != text:
         previous = text
@@ -552,31 +850,44 @@ def _target(text, offset, match, name, quoted, year, domain) -> DraftTarget | No
     reading = parse(_notation(match))
     if reading.value is None or not name:
         return None
-    unit = match.group("unit")
+    unit = re.sub(r"\s+", "", match.group("unit"))
+    unit = SAME_UNITS.get(unit, unit)
+    value, high = reading.value, reading.high
+    review = []
+    if unit == "":
+        unit = "人" if re.search(r"人数|人口|人次", name) else ""
+        if not unit:
+            review.append("单位待确认")
     quote_start, quote_end = quoted
     context = text[quote_start:quote_end]
     before = text[quote_start : offset + match.start()]
     scope = "city"
-    if EACH_SUB_UNIT_RE.search(context) and unit in COUNT_UNITS:
+    own_unit = unit in COUNT_UNITS
+    if own_unit and _each(EACH_SUB_UNIT_RE, before):
         scope = "each_sub_unit"
-    elif EACH_DISTRICT_RE.search(context) and unit in COUNT_UNITS:
-        scope = "each_district"
+    elif own_unit and _each(EACH_DISTRICT_RE, before):
+        scope = "each_district"  # but "各县区共建成…不少于6个" is a total of them all
     kind, per = _kind(unit, name)
-    review = []
     comparator = reading.comparator or "≥"
     if unit == "个百分点":
         review.append("相对目标：提高若干个百分点，需换算为目标值")
-    lowered = r"(?:不高于|不超过|控制在|低于|(?:降低|下降|减少)(?:到|至)|降至|降到)[^,，、]{0,16}$"
-    if reading.comparator is None and re.search(lowered, before):
-        comparator = "≤"
+    lowered = (
+        r"(?:不高于|不超过|控制在|(?<!不)低于|(?:降低|下降|减少)(?:到|至)|降至|降到)[^,，、]{0,16}$"
+    )
+    lowering = (match.group("before") or "").startswith(("降", "下降"))
+    if reading.comparator is None and (
+        lowering or re.search(lowered, before) or LOWER_IS_BETTER.search(name)
+    ):
+        comparator = "≤"  # "婴儿死亡率5.0‰", "降至12/10万": a ceiling
+    added = bool(own_unit or unit.endswith("元")) and bool(ADDED_RE.search(before))
     return DraftTarget(
         name=_tidy_name(name, scope),
-        unit="%" if unit in ("%", "个百分点") else unit,
+        unit="%" if unit in ("%", "个百分点") else (unit or None),
         kind=kind,
         year=year,
         comparator=comparator,
-        value=reading.value,
-        high=reading.high,
+        value=value,
+        high=high,
         text=written,
         scope=scope,
         quote=context,
@@ -587,7 +898,17 @@ def _target(text, offset, match, name, quoted, year, domain) -> DraftTarget | No
         review=tuple(review),
         quote_start=quote_start,
         quote_end=quote_end,
+        increment=added,
     )
+
+
+def _each(words: re.Pattern, before: str) -> bool:
+    """The nearest "每个/各 …" before a value asks it of each unit, unless it says 共/合计."""
+    found = list(words.finditer(before))
+    if not found:
+        return False
+    last = found[-1]
+    return not TOTAL_RE.match(before[last.end() : last.end() + 3])
 
 
 def _tidy_name(name: str, scope: str) -> str:
@@ -603,8 +924,9 @@ def _notation(match: re.Match) -> str:
     unit_text = "%" if unit == "%" else ("‰" if unit == "‰" else "")
     body = f"{number}{multiplier}{unit_text}"
     before, after = match.group("before") or "", match.group("after") or ""
-    if before in ("力争达到", "稳定在", "保持在"):
-        before = "达到"
+    before = BEFORE_WORDS.get(before, before)
+    if re.search(r"\d\s*[千万亿]?\s*[~～\-—至到]\s*\d", number) and before in ("达到", "达"):
+        before = ""  # "达到35-40张": a range reached, not "at least 35"
     return f"{before}{body}{after}"
 
 
@@ -650,6 +972,10 @@ def _tables(text: str, result: Draft, final_year: int) -> list[tuple[int, int]]:
             consumed = _tab_table(lines, i, result, final_year)
         elif cell == "序号":
             consumed = _cell_table(lines, i, result, final_year)
+        elif HEADER_NAME.match(normalise(cell).replace(" ", "")):
+            consumed = _numbered_table(lines, i, result, final_year)
+        elif len(spaced := SPACED_CELLS.split(cell)) >= 3 and _columns(spaced):
+            consumed = _spaced_table(lines, i, result, final_year)
         else:
             consumed = 0
         if consumed:
@@ -658,6 +984,101 @@ def _tables(text: str, result: Draft, final_year: int) -> list[tuple[int, int]]:
         else:
             i += 1
     return spans
+
+
+SPACED_CELLS = re.compile(r"\s{2,}|\t")
+
+
+def _spaced_table(lines, i, result, final_year) -> int:
+    """A table printed from a PDF: one row per line, its cells apart by runs of spaces
+    ("1.残疾人家庭人均收入年均增长(%)        >7.5        预期性")."""
+    header = SPACED_CELLS.split(lines[i][1].strip())
+    columns = _columns(header)
+    if columns is None:
+        return 0
+    title = _table_title(lines, i)
+    j, rows = i + 1, 0
+    while j < len(lines):
+        line = lines[j][1].strip()
+        if not line:
+            j += 1
+            continue
+        cells = SPACED_CELLS.split(line)
+        numbered = ROW_START.match(cells[0])
+        if len(cells) != len(header) or not numbered:
+            break
+        cells[0] = numbered.group(2)
+        start = lines[j][0] + lines[j][1].find(cells[0])
+        _table_row(result, columns, cells, start, title, final_year,
+                   quote="……".join([title, line]) if title else line)  # fmt: skip
+        rows += 1
+        j += 1
+    return (j - i) if rows else 0
+
+
+ROW_START = re.compile(r"^(\d{1,2})\s*[.．、]\s*([^\d\s%].*)$")
+ATTRIBUTE_CELL = re.compile(r"^(约束性|预期性)$")
+
+
+def _numbered_table(lines, i, result, final_year) -> int:
+    """A table without a 序号 column, one cell per line, its rows numbered in the name cell
+    ("1.学前教育毛入园率(%)"), under section rows ("一、发展水平"); a row may hold several
+    indicators ("其中:小学 / 初中"), their values column by column (2020 for each, then 2025)."""
+    header: list[str] = []
+    j = i
+    while j < len(lines) and len(header) < 8:
+        cell = lines[j][1].strip()
+        if cell and (ROW_START.match(cell) or SECTION_RE.match(cell)):
+            break
+        if cell:
+            header.append(cell)
+        j += 1
+    columns = _columns(header)
+    if columns is None or len(columns["years"]) < 2:
+        return 0
+    title = _table_title(lines, i)
+    years = sorted(columns["years"])
+    rows = 0
+    while j < len(lines):
+        cell = lines[j][1].strip()
+        if not cell or SECTION_RE.match(cell):
+            j += 1
+            continue
+        start = ROW_START.match(cell)
+        if not start:
+            break
+        block = [(lines[j][0], start.group(2))]
+        k = j + 1
+        while k < len(lines):
+            line = lines[k][1].strip()
+            if not line:
+                k += 1
+                continue
+            if ROW_START.match(line) or SECTION_RE.match(line) or len(line) > 40:
+                break
+            block.append((lines[k][0], line))
+            k += 1
+        names = [(at, c) for at, c in block if not parse(c).ok and not ATTRIBUTE_CELL.match(c)]
+        values = [c for _, c in block if parse(c).ok or RELATIVE_GOALS.search(c)]
+        attribute = next((c for _, c in block if ATTRIBUTE_CELL.match(c)), "")
+        parent_label = names[0][1] if names else ""
+        if names and len(names) > 1 and len(values) == (len(names) - 1) * len(years):
+            names = names[1:]  # "4.义务教育标准班额比例(%) / 其中:小学 / 初中": a heading row
+        elif not names or len(values) != len(names) * len(years):
+            break
+        parent, suffix = split_unit(parent_label)
+        for n, (at, label) in enumerate(names):
+            sub = re.sub(r"^其中[:：]\s*", "", label)
+            if label != parent_label:  # a part of the row: named with its parent
+                sub = f"{parent}（{split_unit(sub)[0]}）" + (f"({suffix})" if suffix else "")
+            cells = [sub, *(values[c * len(names) + n] for c in range(len(years))), attribute]
+            synthetic = {"name": 0, "years": [(y, c + 1) for c, (y, _) in enumerate(years)],
+                         "attribute": len(cells) - 1}  # fmt: skip
+            quoted = "……".join(dict.fromkeys([title, label, *cells[1:]]).keys())
+            _table_row(result, synthetic, cells, at, title, final_year, quote=quoted)
+        rows += 1
+        j = k
+    return (j - i) if rows else 0
 
 
 def _cell_table(lines, i, result, final_year) -> int:
@@ -741,7 +1162,7 @@ def _table_title(lines, i) -> str:
 
 
 def _table_row(result: Draft, columns: dict, cells: list[str], start: int, title: str,
-               final_year: int) -> None:  # fmt: skip
+               final_year: int, quote: str | None = None) -> None:  # fmt: skip
     label = cells[columns["name"]]
     name, unit = split_unit(label)
     if "unit" in columns:
@@ -749,7 +1170,7 @@ def _table_row(result: Draft, columns: dict, cells: list[str], start: int, title
     years = sorted(columns["years"])
     target_year, target_index = years[-1]
     reading = parse(cells[target_index])
-    quote = " ".join([title, *cells]).strip()
+    quote = quote or " ".join([title, *cells]).strip()
     attribute = None
     if "attribute" in columns:
         written = cells[columns["attribute"]]
@@ -766,6 +1187,16 @@ def _table_row(result: Draft, columns: dict, cells: list[str], start: int, title
         if base.value is not None:
             baseline = (base_year, base.value)
     unit = unit or None
+    value, high = reading.value, reading.high
+    scaled = re.fullmatch(r"(万亿|[千万亿])(人次|人|元|张|个|户|家|所|床|平方米)", unit or "")
+    if scaled:
+        # "城乡残疾人职业技能培训人数(万人) >4": 40000 人, as the catalogs count
+        factor = float(MULTIPLIERS[scaled.group(1)])
+        unit = scaled.group(2)
+        value = value * factor
+        high = high * factor if high is not None else None
+        if baseline is not None:
+            baseline = (baseline[0], baseline[1] * factor)
     if unit == "%" or reading.percent:
         kind, per = "percent", None
     else:
@@ -779,8 +1210,8 @@ def _table_row(result: Draft, columns: dict, cells: list[str], start: int, title
             kind=kind,
             year=target_year,
             comparator=reading.comparator or "≥",
-            value=reading.value,
-            high=reading.high,
+            value=value,
+            high=high,
             text=value_text,
             scope="city",
             quote=quote,
@@ -833,7 +1264,11 @@ def _with_baselines(targets: list[DraftTarget], text: str) -> list[DraftTarget]:
 
 # --- the draft as a catalog -------------------------------------------------------------------
 
-SUB_UNIT_COUNTS = {"街道": ("streets", "街道数"), "乡镇": ("townships", "乡镇数")}
+SUB_UNIT_COUNTS = {
+    "街道": ("streets", "街道数"),
+    "乡镇": ("townships", "乡镇数"),
+    "社区": ("communities", "社区数"),
+}
 
 
 def indicator_code(name: str, taken: set[str]) -> str:
@@ -870,12 +1305,32 @@ def catalog_document(
     indicators = []
     units_needed: dict[str, tuple[str, str]] = {}
     explicit_year = _explicit_years(result)
-    for target in result.targets:
+    names: dict[str, int] = {}
+    for by_year in _by_indicator(result.targets):
+        target = by_year[-1]
         entry = _indicator_entry(target, seed, taken, explicit_year, result.first_year)
+        names[target.name] = names.get(target.name, 0) + 1
+        if names[target.name] > 1:  # two targets of one name for one year: two indicators
+            entry["name"] = f"{target.name}（{names[target.name]}）"
+            entry.setdefault("review", []).append("与前面的指标同名，请改为能区分的名称")
+        if len(by_year) > 1:
+            # "到2023年……4.1个……到2025年……4.5个": one indicator, a target for each year
+            entry["milestones"] = [_target_spec(t) for t in by_year[:-1]]
+            quotes = dict.fromkeys(t.quote for t in by_year)
+            entry["source"]["quote"] = ELISION.join(quotes)
+            for earlier in by_year[:-1]:
+                if earlier.start not in explicit_year:
+                    entry.setdefault("review", []).append(
+                        f"{earlier.year}年的阶段目标原句没有写年份：年份待确认"
+                    )
         if target.scope == "each_sub_unit":
-            word = "乡镇" if "乡镇" in target.quote and "街道" not in target.quote else "街道"
+            quote = target.quote
+            word = next((w for w in ("社区", "乡镇", "街道") if w in quote), "街道")
+            if word == "乡镇" and "街道" in quote:
+                word = "街道"
             code, label = SUB_UNIT_COUNTS[word]
-            entry["target"]["units"] = code
+            for spec in (entry["target"], *entry.get("milestones", [])):
+                spec["units"] = code
             units_needed[code] = (label, target.quote)
         indicators.append(entry)
     for code, (label, quote) in units_needed.items():
@@ -921,10 +1376,56 @@ def catalog_document(
     return document
 
 
+def _by_indicator(targets: list[DraftTarget]) -> list[list[DraftTarget]]:
+    """The drafted targets grouped into indicators: one name, unit and scope with targets for
+    different years is one indicator with milestones; two for the same year stay two."""
+    groups: list[list[DraftTarget]] = []
+    for target in targets:
+        same = next(
+            (
+                group
+                for group in groups
+                if (_same_name(group[0].name), group[0].unit, group[0].scope)
+                == (_same_name(target.name), target.unit, target.scope)
+                and all(t.year != target.year for t in group)
+            ),
+            None,
+        )
+        if same is None:
+            groups.append([target])
+        else:
+            same.append(target)
+    for group in groups:
+        group.sort(key=lambda t: t.year)
+    return groups
+
+
+def _same_name(name: str) -> str:
+    """ "每千人口拥有托位数" and "每千人口托位数": one indicator written two ways."""
+    return re.sub(r"拥有|的|全市|全省", "", name)
+
+
+def _target_spec(target: DraftTarget) -> dict:
+    spec: dict = {
+        "year": target.year,
+        "value": target.value,
+        "comparator": target.comparator,
+        "text": target.text,
+    }
+    if target.high is not None:
+        spec["high"] = target.high
+    if target.scope != "city":
+        spec["scope"] = target.scope
+    return spec
+
+
 def _explicit_years(result: Draft) -> set[int]:
     """Starts of targets whose quote names their year (or inherits it within its sentence)."""
     explicit = set()
     for target in result.targets:
+        if target.dated is not None:  # the paragraph's or heading's year
+            explicit.add(target.start)
+            continue
         if target.source == "table" or YEAR_RE.search(result.text[target.quote_start : target.end]):
             explicit.add(target.start)
             continue
@@ -962,17 +1463,14 @@ def _indicator_entry(
             year = first_year - 1 if first_year else target.year - 5
             review.append(f"原句没有写基期年份，起草为 {year} 年：基期年份待确认")
         entry["baseline"] = {"year": year, "value": target.baseline[1]}
-    spec: dict = {
-        "year": target.year,
-        "value": target.value,
-        "comparator": target.comparator,
-        "text": target.text,
-    }
-    if target.high is not None:
-        spec["high"] = target.high
-    if target.scope != "city":
-        spec["scope"] = target.scope
-    entry["target"] = spec
+    entry["target"] = _target_spec(target)
+    if target.increment:
+        since = first_year - 1 if first_year else target.year - 5
+        entry["increment"] = {"reported": "yearly", "since": since}
+        review.append(
+            f"新增类指标：按区县每年填报当年新增数（increment.reported: yearly，{since}年之后起算）"
+            "起草；若区县填报总量，改为 level"
+        )
     entry["source"] = {"seed": seed, "quote": target.quote}
     if review:
         entry["review"] = list(dict.fromkeys(review))

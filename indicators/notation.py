@@ -71,7 +71,12 @@ SUFFIX_WORDS: tuple[tuple[str, str], ...] = (
     ("左右", "≈"),
     ("上下", "≈"),
 )
-MULTIPLIERS = {"千": Decimal(1000), "万": Decimal(10000), "亿": Decimal(100000000)}
+MULTIPLIERS = {
+    "千": Decimal(1000),
+    "万": Decimal(10000),
+    "亿": Decimal(100000000),
+    "万亿": Decimal(1000000000000),
+}
 
 # Units a district may type after the number; anything else after it is not a number.
 UNIT_WORDS = frozenset(
@@ -81,7 +86,7 @@ UNIT_WORDS = frozenset(
 
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
 _RANGE_SEPARATOR = r"(?:~|-|至|到|—|–)"
-_NUMBER_RE = re.compile(rf"^({_NUMBER})\s*([千万亿]?)")
+_NUMBER_RE = re.compile(rf"^({_NUMBER})\s*(万亿|[千万亿]?)")
 _RANGE_RE = re.compile(
     rf"^({_NUMBER})\s*([千万亿]?)\s*(?:[^\d\s~\-至到—–]{{0,4}}?)\s*{_RANGE_SEPARATOR}\s*"
     rf"(\d+(?:\.\d*)?)\s*([千万亿]?)"
