@@ -381,11 +381,25 @@ def cmd_catalog_lint(args: argparse.Namespace) -> int:
             print(f"{target}: {problem}")
         if not problems:
             print(f"{target}: 没有问题")
-        if checked_in is None and not problems:
-            where = f"原文不在 YAML 文件旁，也不在 {seeds}"
-            _log(f"{target}：未核对规划原文（{where}；用 --sources 指定）")
         failed = failed or bool(problems)
+        if checked_in is None:
+            _not_checked_against_plan(target, seeds)
     return EXIT_ERRORS if failed else EXIT_OK
+
+
+def _not_checked_against_plan(target: str, seeds: Path) -> None:
+    """Say where the plan was looked for (a catalog that does not load has its problems listed
+    already, and nothing to say here)."""
+    from indicators.catalog import CatalogError
+
+    try:
+        seed = load(target).catalog.seed
+    except CatalogError:
+        return
+    beside = Path(target).parent if Path(target).suffix in (".yaml", ".yml") else None
+    places = [str(p) for p in (beside, seeds) if p is not None]
+    where = f"“{seed}”不在 {'，也不在 '.join(places)}"
+    _log(f"{target}：未核对规划原文（{where}；把原文放在 YAML 文件旁，或用 --sources 指定）")
 
 
 def cmd_catalog_draft(args: argparse.Namespace) -> int:
@@ -455,6 +469,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise UsageError(f"文件不存在：{path}")
         if path.is_dir():
             raise UsageError(f"{path} 是目录；校验目录请用 validate.py batch")
+    _has_reporting_units(load(args.catalog))
     outputs = _outputs(args)
     outcome = check_files(
         paths, args.catalog, year=args.year, district=args.district, engine=args.engine,
@@ -468,6 +483,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from reports.api import check_files, inbox, write_outputs
 
     loaded = load(args.catalog)
+    _has_reporting_units(loaded)
     directory = Path(args.directory)
     if not directory.is_dir():
         raise UsageError(f"目录不存在：{directory}")
@@ -493,6 +509,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from reports.evaluation_report import evaluation_text
 
     loaded = load(args.catalog)
+    _has_reporting_units(loaded)
     for given in map(Path, args.paths):
         if not given.exists():
             raise UsageError(f"文件或目录不存在：{given}")
@@ -562,6 +579,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     from submissions.template import write_template
 
     loaded = load(args.catalog)
+    _has_reporting_units(loaded)
     last_target = loaded.catalog.last_target_year
     if args.layout == "summary":
         from submissions.template import write_summary_template
@@ -589,6 +607,15 @@ def cmd_template(args: argparse.Namespace) -> int:
     write_template(output, loaded.catalog, district, year)
     _log(f"已生成{district} {year}年填报模板：{output}")
     return EXIT_OK
+
+
+def _has_reporting_units(loaded) -> None:
+    """A catalog without reporting units (a fresh draft) cannot say whose templates or
+    reports these are: the user is told how to add them."""
+    if not loaded.catalog.reporting_units.all:
+        from indicators.catalog import REPORTING_UNITS_HINT
+
+        raise UsageError(f"指标体系 {loaded.path.name} {REPORTING_UNITS_HINT}")
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -199,17 +199,26 @@ def _measured(
     measured = value.copy()
     increment = enriched["increment"].to_numpy(object)
     since = enriched["increment_since"].to_numpy(float)
-    yearly = np.flatnonzero((increment == "yearly") & (group >= 0))
-    if len(yearly):
-        after_base = year[yearly] > since[yearly]
-        counted = yearly[usable[yearly] & (role[yearly] == "actual") & after_base]
-        for row in yearly:
-            if role[row] != "actual" or np.isnan(value[row]):
-                continue
-            same = counted[(group[counted] == group[row]) & (year[counted] <= year[row])]
-            # one value per year: a year given twice counts once
-            _, first = np.unique(year[same], return_index=True)
-            measured[row] = value[same[first]].sum() if len(first) else np.nan
+    yearly = (increment == "yearly") & (group >= 0)
+    asked = np.flatnonzero(yearly & (role == "actual") & ~np.isnan(value))
+    if len(asked):
+        # each group's running sum of its additions after the base year (a year given twice
+        # counts once), read at each actual's year: merge_asof, not a loop over the rows
+        counted = np.flatnonzero(yearly & usable & (role == "actual") & (year > since))
+        additions = pd.DataFrame(
+            {"group": group[counted], "year": year[counted], "value": value[counted]}
+        ).drop_duplicates(["group", "year"])
+        additions = additions.sort_values(["group", "year"])
+        additions["total"] = additions.groupby("group")["value"].cumsum()
+        wanted = pd.DataFrame({"group": group[asked], "year": year[asked], "row": asked})
+        found = pd.merge_asof(
+            wanted.sort_values("year"),
+            additions[["group", "year", "total"]].sort_values("year"),
+            on="year",
+            by="group",
+            direction="backward",
+        )
+        measured[found["row"].to_numpy()] = found["total"].to_numpy(float)
     level = (increment == "level") & (role == "actual")
     if level.any():
         base = enriched["own_baseline"].to_numpy(float)

@@ -27,10 +27,22 @@ class LoadedCatalog:
     version: str  # content hash, so that a changed catalog re-validates stored submissions
 
 
+# What a catalog without reporting units is told, wherever it is used (lint, template, check,
+# evaluate): how to add them, with an example.
+REPORTING_UNITS_HINT = (
+    "没有报送单位：在指标体系 YAML 中写明应报送的区县，例如 "
+    "reporting_units: {required: [甲区, 乙区, 丙县], optional: [某开发区]}"
+    "（required 必须报送，optional 可选报送）"
+)
+
+
 @dataclass(frozen=True)
 class LintProblem:
     path: str  # YAML path, e.g. indicators[3].target.value
     message: str
+    # a thing a person must still decide (a review note, the reporting units of a draft),
+    # not a mistake in what is written
+    pending: bool = False
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -180,17 +192,19 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
             )
         problems.extend(_composition_problems(here, ind, catalog))
     for note in catalog.review:
-        problems.append(LintProblem("review", f"待人工确认：{note}（确认后删去这一条）"))
+        problems.append(LintProblem("review", f"待人工确认：{note}（确认后删去这一条）", True))
     for i, ind in enumerate(catalog.indicators):
         for note in ind.review:
             problems.append(
                 LintProblem(
-                    f"indicators[{i}].review", f"“{ind.name}”待人工确认：{note}（确认后删去这一条）"
+                    f"indicators[{i}].review",
+                    f"“{ind.name}”待人工确认：{note}（确认后删去这一条）",
+                    True,
                 )
             )
     units = catalog.reporting_units
     if not units.required:
-        problems.append(LintProblem("reporting_units.required", "没有报送单位：请填写应报送的区县"))
+        problems.append(LintProblem("reporting_units.required", REPORTING_UNITS_HINT, True))
     seen = set()
     for group in ("required", "optional"):
         for k, unit in enumerate(getattr(units, group)):

@@ -45,7 +45,8 @@ YEAR_RE = re.compile(
     r"(?P<until>到|至|截至|截止|截止到)?\s*(?P<year>20\d{2})\s*年(?:年(?=[底末]))?(?P<end>底|末)?"
     r"(?P<before>前)?"
 )
-PERIOD_END = {"十五五": 2030, "十四五": 2025, "十三五": 2020}  # the latest a text names first
+# the latest a text names first
+PERIOD_END = {"十五五": 2030, "十四五": 2025, "十三五": 2020, "十二五": 2015, "十一五": 2010}
 PLAN_PERIOD_RE = re.compile(r"(20\d{2})\s*[-—–~至到]\s*(20\d{2})\s*年")
 # a number that belongs to a name: "3岁以下婴幼儿", "0.5万-1.2万人口规模", "每百户", "每千名"
 PART_OF_NAME = re.compile(
@@ -57,7 +58,10 @@ RELATIVE_GOALS = re.compile(
     r"(?:增长|增加|提高|下降|降低)\s*\d+(?:\.\d+)?\s*%|全覆盖|普遍建立|基本建立|基本覆盖|"
     r"明显提升|显著提升|明显提高|显著提高|稳步提升|持续提升|逐步提高"
 )
-EACH_DISTRICT_RE = re.compile(r"(每个|各)(县区|县\(区\)|区县|县\(市、区\)|县市区|区市|区\(市\)|县)")
+EACH_DISTRICT_RE = re.compile(
+    r"(每个|各)(县区|县\(区\)|区县|县\(市、区\)|县市区|区市|区\(市\)|县|区(?!域)|市\(州\))"
+)
+FORECAST = re.compile(r"预计|预测|预期将")
 EACH_SUB_UNIT_RE = re.compile(r"(每个|各|所有)(街道|乡镇|镇街|城市社区|农村社区|社区)")
 TOTAL_RE = re.compile(r"共|合计|累计|总共")  # "各县区共建成…": their total
 # lower is better: a figure written with no comparator is a ceiling ("婴儿死亡率5.0‰")
@@ -287,7 +291,8 @@ def draft(text: str) -> Draft:
         if SECTION_RE.match(sentence):
             domain = _domain(sentence) or domain
             context.heading = None
-            context.past = bool(LOOKING_BACK.search(sentence))
+            heading = SECTION_RE.sub("", sentence).strip(' “”"')
+            context.past = bool(LOOKING_BACK.search(heading))
         found = _sentence_targets(reading, start, end, context, domain, opens_line)
         result.targets.extend(found)
         goals = list(RELATIVE_GOALS.finditer(sentence))
@@ -470,8 +475,11 @@ class Context:
 
 
 # a section or paragraph that reports what was done, not what is to be done
+# a section that reports what was done, not what is to be done: its heading (after the
+# numbering) is "发展环境", "主要背景", "规划背景", "“十三五”取得的主要成绩" — not "优化发展环境"
 LOOKING_BACK = re.compile(
-    r"背景|现状|回顾|成效|成就|发展基础|工作基础|进展情况|执行情况|发展环境|面临形势|形势分析"
+    r"^(?:主要|规划|编制|发展|工作)?(?:背景|现状|回顾|成效|成就|基础|环境|形势|进展情况|执行情况)"
+    r"|取得的(?:主要)?(?:成绩|成就|成效)|面临的形势"
 )
 LOOKING_BACK_SENTENCE = re.compile(r"过去五年|五年来|以来,|以来，")
 PERIOD_SPAN = re.compile(r"(十[二三四五]五)[”\"]?(?:期间|时期)")
@@ -526,11 +534,13 @@ def _sentence_targets(
         context.paragraph = years[0]  # "到2023年，……。……。": the paragraph's year
         context.paragraph_at = (start + opening.start(), start + opening.end())
     span = PERIOD_SPAN.search(sentence)  # "“十三五”期间" in a plan for later years
-    earlier = bool(span) and PERIOD_END.get(span.group(1), 0) < context.final_year
+    earlier = span is not None and PERIOD_END.get(span.group(1), 0) < context.final_year
     if opens_line and (LOOKING_BACK_SENTENCE.search(sentence) or earlier) and not years:
         context.paragraph = -1  # "“十三五”期间，……。……。": the paragraph looks back
-    if (context.past or context.paragraph == -1) and not years:
-        return []
+    if context.past or (context.paragraph == -1 and not years):
+        return []  # a section that looks back: its "提高到2017年" is history, not a target
+    if FORECAST.search(sentence):
+        return []  # "预计到2020年…将达到539万人": a forecast, not what the plan sets
     this_year = context.this_year if "今年" in sentence else None
     past = bare and all(
         int(m.group("year")) < context.earliest_aim
@@ -615,7 +625,8 @@ def _is_past(before: str) -> bool:
     past = re.search(r"(?:已经|已)(?:建成|达到|达|有|完成|实现|建有|累计)([^,，]{0,10})$", before)
     if past and not re.search(r"按照|按|标准|要求", past.group(1)):
         return True
-    return _clean_name(before).startswith(("截至", "截止", "现有", "目前"))
+    # "我国现有近3000万名…", "全国共有托育机构约7.5万家": how things stand now
+    return bool(re.search(r"截至|截止|现有|目前|当前|共有", before))
 
 
 def _in_remark(clause: str, at: int) -> bool:
@@ -635,8 +646,8 @@ def _values(clause: str) -> list[re.Match]:
         unit = match.group("unit")
         if unit == "年" and re.match(r"(?:19|20)\d{2}(?!\d)", match.group("number")):
             continue  # "2030年", "(2016—2020年)": a year, not a number of years
-        if re.match(r"[个家]?(?:部门|单位|方面|领域)", rest):
-            continue  # "21个部门印发", "8个方面主要任务": how the plan is made, not a target
+        if re.match(r"[个家]?(?:部门|单位|方面|领域|县区|区(?![级域(（])|县(?![级域(（]))", rest):
+            continue  # "21个部门印发", "8个方面", "14个区分别…": who and how, not a target
         following = list(VALUE_RE.finditer(clause, match.end()))
         if (
             following

@@ -60,21 +60,24 @@ def source_problems(catalog: Catalog, folder: Path) -> list[LintProblem]:
 def lint_with_sources(target: str, seeds: Path) -> tuple[list[LintProblem], Path | None]:
     """`lint` of a catalog (an id or a YAML file), then, where its plan text can be found, the
     plan's SHA-256 and every quote against it: beside a YAML file (a drafted catalog's plan
-    lies there), else in `seeds`. Also the folder the plan was checked in (None: not checked,
-    the plan is nowhere to be found; a lint problem stops before the sources are looked at)."""
-    from indicators.catalog import lint, load
+    lies there), else in `seeds`, also when lint finds problems (a draft's review notes). Also
+    the folder the plan was checked in (None: the catalog does not load, or its plan is nowhere
+    to be found)."""
+    from indicators.catalog import CatalogError, lint, load
 
     problems = lint(target)
-    if problems:
+    try:
+        catalog = load(target).catalog
+    except CatalogError:  # it does not load: what is wrong is listed, the plan can wait
         return problems, None
-    catalog = load(target).catalog
+    problems = list(problems)
     beside = Path(target).parent if Path(target).suffix.lower() in (".yaml", ".yml") else None
     for folder in [*([beside] if beside is not None else []), seeds]:
         if (folder / catalog.seed).is_file():
-            return source_problems(catalog, folder), folder
+            return problems + source_problems(catalog, folder), folder
     if beside is None and seeds.is_dir():  # a bundled catalog whose plan is missing there
-        return source_problems(catalog, seeds), seeds
-    return [], None
+        return problems + source_problems(catalog, seeds), seeds
+    return problems, None
 
 
 def _plan_text(path: Path, content: bytes) -> str:

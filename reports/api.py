@@ -343,15 +343,28 @@ def draft_catalog(
         "# 标有 review 的条目待人工确认：核对原文后改正并删去 review，"
         "直到 validate.py catalog lint 本文件没有问题。\n"
     )
+    if not districts:
+        header += (
+            "# 报送单位：在 reporting_units 下列出应报送的区县，例如\n"
+            "#   reporting_units: {required: [甲区, 乙区, 丙县], optional: [某开发区]}\n"
+        )
     body = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
     write_text(output, header + body)
+    beside = output.parent / plan.name
+    if not beside.exists():
+        # the plan beside its catalog: lint checks every quote against it there
+        import shutil
+
+        shutil.copyfile(plan_path, beside)
     review_path = None
     if review is not None:
         from reports.draft_page import write_draft_page
 
         review_path = write_draft_page(review, result, document)
-    pending = sum(1 for i in document["indicators"] if i.get("review")) + len(
-        document.get("review", [])
+    pending = (
+        sum(1 for i in document["indicators"] if i.get("review"))
+        + len(document.get("review", []))
+        + (0 if districts else 1)  # the reporting units to write in
     )
     return Drafted(output, review_path, len(result.targets), len(result.goals), pending)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy import CursorResult, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from reports.clock import local, shown, stamped
 from reports.service.store import (
@@ -179,7 +179,9 @@ def record_uploads(store: Store, taken: list[Taken]) -> None:
     """After a pass is stored, in one transaction: each upload an event; each taken upload of a
     known district and period becomes the one under review (state 已上传), with the
     explanations its file brings (_brought). Two processes recording the first upload of one
-    period at once: the one whose row came second tries again, and finds the other's."""
+    period at once: the one whose row came second tries again, and finds the other's. Two
+    recording first uploads of several periods: each inserts them in the same order (district,
+    period), and should PostgreSQL still pick one as a deadlock victim, that one tries again."""
     for attempt in range(3):
         try:
             _record_uploads(store, taken)
@@ -187,6 +189,14 @@ def record_uploads(store: Store, taken: list[Taken]) -> None:
         except IntegrityError:
             if attempt == 2:
                 raise
+        except OperationalError as exc:
+            if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in RETRIED_STATES:
+                raise
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back
+# whole, and doing it again is safe
+RETRIED_STATES = ("40P01", "40001")
 
 
 def _record_uploads(store: Store, taken: list[Taken]) -> None:
@@ -202,6 +212,7 @@ def _record_uploads(store: Store, taken: list[Taken]) -> None:
             for r in session.scalars(
                 select(Review)
                 .where(Review.catalog == catalog, Review.district.in_(districts))
+                .order_by(Review.district, Review.period)  # locked in one order by everyone
                 .with_for_update()
             )
         }
@@ -213,7 +224,13 @@ def _record_uploads(store: Store, taken: list[Taken]) -> None:
                 .order_by(Remembered.id)
             )
         }
-        for row, findings, account in sorted(taken, key=lambda item: item[0].id):
+        # period by period, in one order for every process, so that two recording at once
+        # insert new periods' rows in the same order (no deadlock on uq_reviews_period); within
+        # a period by id, the later upload last
+        in_order = sorted(
+            taken, key=lambda item: (item[0].district or "", item[0].period or 0, item[0].id)
+        )
+        for row, findings, account in in_order:
             name, role = (account.name, account.role) if account else ("系统", REVIEWER)
             if row.refused:
                 session.add(_row_event(row, name, role, "refused", APPROVED, APPROVED, row.refused))
