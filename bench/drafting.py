@@ -123,6 +123,26 @@ def passage_rows(path: Path = PASSAGES) -> list[dict]:
     return rows
 
 
+# every set of collected passages, in the order it was collected, with what the report calls it
+SETS = (
+    (PASSAGES, "Collected passages (drafting_passages.yaml)"),
+    (HELD_OUT, "Held-out passages (drafting_held_out.yaml)"),
+    (FRESH, "Fresh passages (drafting_fresh.yaml)"),
+    (UNSEEN, "Unseen passages (drafting_unseen.yaml)"),
+    (FINAL, "Final passages, never tuned on (drafting_final.yaml)"),
+)
+
+
+def totals(rows: list[dict]) -> tuple[int, int, int, int]:
+    """(by hand, right, drafted, extra) over a set of passages."""
+    return (
+        sum(r["hand"] for r in rows),
+        sum(r["right"] for r in rows),
+        sum(r["drafted"] for r in rows),
+        sum(len(r["extra"]) for r in rows),
+    )
+
+
 def print_passages(rows: list[dict], show: bool, title: str) -> bool:
     print(f"{title}\n")
     print("| passage | level | by hand | drafted | right | missed | extra |")
@@ -132,10 +152,7 @@ def print_passages(rows: list[dict], show: bool, title: str) -> bool:
             f"| {row['id']} | {row['level']} | {row['hand']} | {row['drafted']} | "
             f"{row['right']} | {len(row['missed'])} | {len(row['extra'])} |"
         )
-    hand = sum(r["hand"] for r in rows)
-    right = sum(r["right"] for r in rows)
-    drafted = sum(r["drafted"] for r in rows)
-    extra = sum(len(r["extra"]) for r in rows)
+    hand, right, drafted, extra = totals(rows)
     print(
         f"| all ({len(rows)} passages) | | {hand} | {drafted} | {right} ({right / hand:.0%}) | "
         f"{hand - right} | {extra} ({extra / max(1, drafted):.0%}) |"
@@ -156,28 +173,12 @@ def main() -> int:
     parser.add_argument("--show", action="store_true", help="list missed and extra entries")
     parser.add_argument("--passages-only", action="store_true", help="only the collected passages")
     args = parser.parse_args()
-    passages_ok = print_passages(
-        passage_rows(PASSAGES), args.show, "Collected passages (drafting_passages.yaml)"
-    )
-    print()
-    passages_ok &= print_passages(
-        passage_rows(HELD_OUT), args.show, "Held-out passages (drafting_held_out.yaml)"
-    )
-    print()
-    passages_ok &= print_passages(
-        passage_rows(FRESH), args.show, "Fresh passages (drafting_fresh.yaml)"
-    )
-    print()
-    passages_ok &= print_passages(
-        passage_rows(UNSEEN), args.show, "Unseen passages (drafting_unseen.yaml)"
-    )
-    print()
-    passages_ok &= print_passages(
-        passage_rows(FINAL), args.show, "Final passages, never tuned on (drafting_final.yaml)"
-    )
+    passages_ok = True
+    for path, title in SETS:
+        passages_ok &= print_passages(passage_rows(path), args.show, title)
+        print()
     if args.passages_only:
         return 0 if passages_ok else 1
-    print()
     folder = args.seeds or settings().seeds_dir
     if not folder.is_dir():
         print(f"找不到规划原文目录 {folder}（设置 VALIDATE_SEEDS_DIR）", file=sys.stderr)
