@@ -36,8 +36,6 @@ HELD_OUT = Path(__file__).resolve().with_name("drafting_held_out.yaml")
 FRESH = Path(__file__).resolve().with_name("drafting_fresh.yaml")
 UNSEEN = Path(__file__).resolve().with_name("drafting_unseen.yaml")
 FINAL = Path(__file__).resolve().with_name("drafting_final.yaml")
-# units written differently for the same thing
-SAME_UNIT = {"㎡": "平方米", "方米": "平方米", "m2": "平方米", "m²": "平方米"}
 
 
 def same(hand, drafted) -> bool:
@@ -77,10 +75,10 @@ def compare(cid: str, folder: Path) -> dict:
 
 
 def _unit(unit: str | None) -> str:
-    from indicators.drafting import simplified
+    from indicators.drafting import SAME_UNITS, simplified
 
     unit = simplified(unit or "")
-    return SAME_UNIT.get(unit, unit)
+    return SAME_UNITS.get(unit, unit)
 
 
 def passage_rows(path: Path = PASSAGES) -> list[dict]:

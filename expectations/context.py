@@ -156,7 +156,7 @@ def enrich(table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     _milestones(enriched, catalog)
     _district_targets(enriched)
     _path(enriched)
-    _measured(enriched, group, value, year, role, usable)
+    _measured(enriched, catalog, group, value, year, role, usable)
     _previous(enriched, group, value, year, cells, usable & np.isin(role, ["actual", "baseline"]))
     return enriched
 
@@ -188,6 +188,7 @@ def _milestones(enriched: pd.DataFrame, catalog: Catalog) -> None:
 
 def _measured(
     enriched: pd.DataFrame,
+    catalog: Catalog,
     group: np.ndarray,
     value: np.ndarray,
     year: np.ndarray,
@@ -196,10 +197,13 @@ def _measured(
 ) -> None:
     """What a target is compared with: the value itself, or for an increment ("新增…") the
     sum of the yearly additions after its base year, or the level less the base-year level."""
+    if not any(ind.increment for ind in catalog.indicators):
+        enriched["measured"] = value  # nothing to sum: every file of most catalogs
+        return
     measured = value.copy()
-    increment = enriched["increment"].to_numpy(object)
     since = enriched["increment_since"].to_numpy(float)
-    yearly = (increment == "yearly") & (group >= 0)
+    reported = enriched["increment"]  # a categorical: compared on its codes
+    yearly = (reported == "yearly").to_numpy(bool) & (group >= 0)
     asked = np.flatnonzero(yearly & (role == "actual") & ~np.isnan(value))
     if len(asked):
         # each group's running sum of its additions after the base year (a year given twice
@@ -219,13 +223,14 @@ def _measured(
             direction="backward",
         )
         measured[found["row"].to_numpy()] = found["total"].to_numpy(float)
-    level = (increment == "level") & (role == "actual")
+    level = (reported == "level").to_numpy(bool) & (role == "actual")
     if level.any():
         base = enriched["own_baseline"].to_numpy(float)
         based_then = enriched["own_baseline_year"].to_numpy(float) == since
         measured[level] = np.where(based_then[level], value[level] - base[level], np.nan)
         enriched.loc[level, "path_expected"] = np.nan
-    enriched.loc[(increment == "yearly"), "path_expected"] = np.nan
+    if yearly.any():
+        enriched.loc[yearly, "path_expected"] = np.nan
     enriched["measured"] = measured
 
 

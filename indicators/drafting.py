@@ -68,7 +68,8 @@ TOTAL_RE = re.compile(r"共|合计|累计|总共")  # "各县区共建成…": t
 LOWER_IS_BETTER = re.compile(r"死亡率|发病率|患病率|损失|近视率|生长迟缓率|吸烟率|肥胖率|事故")
 # "新增护理型床位1.2万张", "新建…50个", "改扩建敬老院12所": added over the period
 ADDED_RE = re.compile(r"(?:新增|新建|改扩建|新改扩建|继续增加|增加)(?![到至])[^,，。；;、]{0,24}$")
-SAME_UNITS = {"㎡": "平方米", "/万": "/万", "/10万": "/10万"}
+# one unit written several ways: what the drafter writes, and what bench/drafting.py compares
+SAME_UNITS = {"㎡": "平方米", "m2": "平方米", "m²": "平方米", "方米": "平方米"}
 # words before a name that are not part of it
 LEADING_WORDS = re.compile(
     r"^(?:[,，、;；:：\s]|其中|同时|并|和|及|以及|全市|全省|全区|全州|我市|我省|本市|"
