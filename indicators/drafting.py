@@ -288,7 +288,7 @@ def draft(text: str) -> Draft:
         opens_line = reading.rfind("\n", 0, start) != line_start
         if opens_line:
             line_start = reading.rfind("\n", 0, start)
-            context.paragraph = None
+            context.paragraph, context.paragraph_looks_back = None, False
         if SECTION_RE.match(sentence):
             domain = _domain(sentence) or domain
             context.heading = None
@@ -467,12 +467,12 @@ class Context:
     this_year: int | None = None  # the year the plan was issued: what "今年" means
     paragraph_at: tuple[int, int] | None = None  # where the paragraph's year is written
     heading_at: tuple[int, int] | None = None
-    past: bool = False  # in a section that looks back ("一、编制背景", "“十三五”期间")
+    past: bool = False  # in a section that looks back ("一、编制背景")
+    paragraph_looks_back: bool = False  # "“十三五”期间，……。……。"
 
     @property
     def inherited(self) -> int | None:
-        paragraph = self.paragraph if self.paragraph and self.paragraph > 0 else None
-        return paragraph or self.heading
+        return self.paragraph or self.heading
 
 
 # a section or paragraph that reports what was done, not what is to be done
@@ -537,8 +537,8 @@ def _sentence_targets(
     span = PERIOD_SPAN.search(sentence)  # "“十三五”期间" in a plan for later years
     earlier = span is not None and PERIOD_END.get(span.group(1), 0) < context.final_year
     if opens_line and (LOOKING_BACK_SENTENCE.search(sentence) or earlier) and not years:
-        context.paragraph = -1  # "“十三五”期间，……。……。": the paragraph looks back
-    if context.past or (context.paragraph == -1 and not years):
+        context.paragraph_looks_back = True
+    if context.past or (context.paragraph_looks_back and not years):
         return []  # a section that looks back: its "提高到2017年" is history, not a target
     if FORECAST.search(sentence):
         return []  # "预计到2020年…将达到539万人": a forecast, not what the plan sets
